@@ -1,0 +1,51 @@
+# One task runner: the README and CI call these targets.
+# `make publish` creates the virtual environment, installs the toolkit, builds
+# the package from sources/ and validates it. `make test` runs the test suite.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: all venv publish build validate test lint format typecheck bench clean
+
+all: publish
+
+venv: $(STAMP)
+
+# Dependencies are installed with constraints.txt so that a rebuild on any
+# machine writes the same bytes (Parquet files record the pyarrow version).
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+publish: $(STAMP)
+	$(BIN)/python scripts/publish.py
+
+build: $(STAMP)
+	$(BIN)/cqpolicy build
+
+validate: $(STAMP)
+	$(BIN)/cqpolicy validate
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

@@ -1,0 +1,179 @@
+"""Turn the source text into the official Simplified Chinese text, line by line.
+
+The archived source is a mirror copy with artefacts (see sources/README.md):
+Traditional characters, pinyin annotations such as ``關(guān)``, ASCII punctuation
+where the official text has full-width forms, ``?`` where the page had spacing
+characters, and trailing lines that belong to the mirror page. This module
+removes exactly those, and nothing else, so that clean official-form text
+passes through unchanged: normalising twice changes nothing.
+
+Decoding accepts UTF-8 with or without BOM and GB18030, with LF, CRLF or CR.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cqpolicy.errors import InputError
+
+#: Vowels with a tone mark: an annotation must contain at least one of them.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_LETTER = f"a-zü{_TONED}"
+#: A pinyin annotation: a run of lowercase Latin letters with a tone mark, in
+#: parentheses (ASCII or full-width) straight after a Han character.
+PINYIN_ANNOTATION = re.compile(
+    rf"(?<=[\u3400-\u9fff])[(（](?=[{_PINYIN_LETTER}]*[{_TONED}])[{_PINYIN_LETTER}]+[)）]"
+)
+#: Characters that are never part of the official text.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_HAN_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u201c\u201d\u2018\u2019]")
+_ASCII_PAREN_GROUP = re.compile(r"\(([^()\n]*)\)")
+_SIMPLE_PUNCT = {",": "，", ":": "：", ";": "；"}
+#: Lines the mirror page appends after the document.
+MIRROR_TRAILER = re.compile(r"^(本文链接|本文关键词)[:：]")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One reviewed fix of a mirror artefact that no general rule can undo.
+
+    Attributes:
+        line: 1-based line of the source it applies to.
+        find: Exact text on that line, as decoded from the source.
+        replace: Official text to put in its place.
+        reason: Why, for reviewers.
+    """
+
+    line: int
+    find: str
+    replace: str
+    reason: str
+
+
+def decode(data: bytes, path: Path | str) -> str:
+    """Decode source bytes: UTF-8 (BOM optional), else GB18030; newlines become LF.
+
+    Raises:
+        InputError: if the file is empty or is neither UTF-8 nor GB18030.
+    """
+    if not data.strip():
+        raise InputError("the file is empty; give the policy's source text", path=path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("the file is UTF-16; save it as UTF-8 or GB18030 and build again", path=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise InputError(
+                "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 and build again",
+                path=path,
+                line=line,
+            ) from None
+    if "\x00" in text:
+        raise InputError("the file contains NUL bytes and is not a text file", path=path)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert Traditional characters to Simplified with OpenCC's ``t2s`` tables."""
+    return str(_converter().convert(text))  # type: ignore[attr-defined]  # opencc is untyped
+
+
+def _fullwidth_parens(match: re.Match[str]) -> str:
+    line, start, end = match.string, match.start(), match.end()
+    before = line[start - 1] if start else ""
+    after = line[end] if end < len(line) else ""
+    inner = match.group(1)
+    chinese_context = any(
+        _HAN_OR_FULLWIDTH.match(char) for char in (before, after) if char
+    ) or bool(_HAN_OR_FULLWIDTH.search(inner))
+    return f"（{inner}）" if chinese_context else match.group(0)
+
+
+def _fullwidth_punct(line: str) -> str:
+    chars = list(line)
+    for i, char in enumerate(chars):
+        if char in _SIMPLE_PUNCT:
+            before = chars[i - 1] if i else ""
+            after = chars[i + 1] if i + 1 < len(chars) else ""
+            if any(_HAN_OR_FULLWIDTH.match(c) for c in (before, after) if c):
+                chars[i] = _SIMPLE_PUNCT[char]
+    return "".join(chars)
+
+
+def normalise_line(line: str) -> str:
+    """Normalise one line of text to the official form.
+
+    Order matters: pinyin annotations are removed before Traditional characters
+    are converted (the annotation marks the Traditional character), and ASCII
+    punctuation is converted last, once the surrounding characters are final.
+    """
+    line = _INVISIBLE.sub("", line)
+    line = _until_stable(lambda text: PINYIN_ANNOTATION.sub("", text), line)
+    line = line.replace("?", "")
+    line = to_simplified(line)
+    # A converted mark can put the next one into Chinese context: repeat until nothing changes,
+    # so that normalising twice changes nothing.
+    line = _until_stable(lambda text: _fullwidth_punct(_ASCII_PAREN_GROUP.sub(_fullwidth_parens, text)), line)
+    line = unicodedata.normalize("NFC", line)
+    return line.strip(" \t\u3000")
+
+
+def _until_stable(step: Callable[[str], str], text: str) -> str:
+    """Apply ``step`` until the text stops changing (each pass only converts, so this ends)."""
+    while (new := step(text)) != text:
+        text = new
+    return text
+
+
+def apply_corrections(lines: list[str], corrections: list[Correction], path: Path | str) -> list[str]:
+    """Apply reviewed corrections to decoded lines; a correction that no longer matches is an error.
+
+    Raises:
+        InputError: if a correction's text is not on its line (the source changed).
+    """
+    fixed = list(lines)
+    for corr in corrections:
+        index = corr.line - 1
+        if not 0 <= index < len(fixed) or corr.find not in fixed[index]:
+            raise InputError(
+                f"correction for line {corr.line} expects {corr.find!r}, which is not there; "
+                "update or remove it in the corrections file",
+                path=path,
+                line=corr.line,
+            )
+        fixed[index] = fixed[index].replace(corr.find, corr.replace)
+    return fixed
+
+
+def normalise_text(text: str, corrections: list[Correction] | None = None, path: Path | str = "") -> list[str]:
+    """Normalise decoded text; returns the lines, same count and order as the input.
+
+    Blank lines stay (as empty strings) so that line numbers keep pointing into
+    the archived source. Mirror trailer lines become empty.
+    """
+    lines = text.split("\n")
+    if corrections:
+        lines = apply_corrections(lines, corrections, path)
+    out = []
+    for line in lines:
+        norm = normalise_line(line)
+        out.append("" if MIRROR_TRAILER.match(norm) else norm)
+    return out
