@@ -64,7 +64,7 @@ def test_no_traditional_pinyin_or_question_marks_left_in_archived_source(archive
     assert "?" not in text
     assert not re.search(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]", text)
     assert not re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", text)
-    for traditional in "關區質創廣陽灣態體發": 
+    for traditional in "關區質創廣陽灣態體發":
         assert traditional not in text
 
 

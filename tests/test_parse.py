@@ -89,7 +89,9 @@ def test_chinese_numerals_round_trip(value: int) -> None:
     assert chinese_numeral(to_chinese_numeral(value)) == value
 
 
-@pytest.mark.parametrize(("text", "value"), [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十八", 28)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十八", 28)]
+)
 def test_chinese_numerals(text: str, value: int) -> None:
     assert chinese_numeral(text) == value
 

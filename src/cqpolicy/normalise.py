@@ -101,9 +101,9 @@ def _fullwidth_parens(match: re.Match[str]) -> str:
     before = line[start - 1] if start else ""
     after = line[end] if end < len(line) else ""
     inner = match.group(1)
-    chinese_context = any(
-        _HAN_OR_FULLWIDTH.match(char) for char in (before, after) if char
-    ) or bool(_HAN_OR_FULLWIDTH.search(inner))
+    chinese_context = any(_HAN_OR_FULLWIDTH.match(char) for char in (before, after) if char) or bool(
+        _HAN_OR_FULLWIDTH.search(inner)
+    )
     return f"（{inner}）" if chinese_context else match.group(0)
 
 
@@ -163,7 +163,9 @@ def apply_corrections(lines: list[str], corrections: list[Correction], path: Pat
     return fixed
 
 
-def normalise_text(text: str, corrections: list[Correction] | None = None, path: Path | str = "") -> list[str]:
+def normalise_text(
+    text: str, corrections: list[Correction] | None = None, path: Path | str = ""
+) -> list[str]:
     """Normalise decoded text; returns the lines, same count and order as the input.
 
     Blank lines stay (as empty strings) so that line numbers keep pointing into

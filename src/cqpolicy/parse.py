@@ -136,8 +136,7 @@ def split_units(cell: str, *, path: Path | str, line: int) -> tuple[UnitRef, ...
             name = name.strip()
             if not name:
                 raise SourceError(
-                    f"the responsible-units cell {cell!r} has an empty unit name; "
-                    "remove the stray separator",
+                    f"the responsible-units cell {cell!r} has an empty unit name; remove the stray separator",
                     path=path,
                     line=line,
                 )

@@ -1,0 +1,51 @@
+"""Publish the package: build it from sources/, validate it, refresh the README's data dictionary.
+
+Run by `make publish` from the repository root. Exits non-zero (with one
+sentence on stderr) when the build or the validation fails; the previous
+package is then left as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from cqpolicy.build import build_package
+from cqpolicy.docs import render_data_dictionary, replace_section
+from cqpolicy.errors import CqpolicyError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    """Build, validate, document; return the exit code."""
+    try:
+        result = build_package(source=None, out=ROOT, sources_dir=ROOT / "sources")
+    except CqpolicyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(result.summary(), file=sys.stderr)
+
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    updated = replace_section(text, render_data_dictionary(descriptor, ROOT))
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+        print("updated the data dictionary in README.md", file=sys.stderr)
+
+    try:
+        from cqpolicy.validate import validate_package
+    except ImportError:  # validate is being written; build alone is still a publish
+        print("warning: cqpolicy.validate is not available; the package was not validated", file=sys.stderr)
+        return 0
+    report = validate_package(ROOT)
+    print(report.render_text(color=False), file=sys.stderr)
+    return 0 if report.valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

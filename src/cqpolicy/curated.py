@@ -1,0 +1,233 @@
+"""Read the curated, reviewed inputs in ``sources/``.
+
+Curated facts live in data files, not in code: the agency register, the code
+lists, English translations of titles, reviewed corrections of mirror
+artefacts, task-to-clause overrides, and the package and source metadata. This
+module reads them and checks their shape, raising :class:`RegisterError` with
+the file and row when one is malformed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cqpolicy.errors import InputError, RegisterError
+from cqpolicy.normalise import Correction
+
+AGENCY_COLUMNS = [
+    "agency_id",
+    "name_zh",
+    "aliases",
+    "full_name_zh",
+    "name_en",
+    "name_en_official",
+    "agency_type",
+    "level",
+    "note",
+]
+CODELIST_COLUMNS = ["code", "label_zh", "label_en", "description"]
+CODELISTS = ("agency_types", "levels", "roles")
+
+
+def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    """Read a curated CSV whose header must start with ``columns``; rows keep their line numbers.
+
+    Raises:
+        RegisterError: if the file is missing or its header is wrong.
+    """
+    if not path.is_file():
+        raise RegisterError("the curated file is missing; restore it from git", path=path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        if header[: len(columns)] != columns:
+            raise RegisterError(
+                f"the header must be {','.join(columns)} but is {','.join(header)}", path=path, line=1
+            )
+        rows = []
+        for row in reader:
+            row["_line"] = str(reader.line_num)
+            rows.append({key: (value or "").strip() for key, value in row.items() if key is not None})
+        return rows
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a curated JSON object.
+
+    Raises:
+        RegisterError: if the file is missing, not JSON, or not an object.
+    """
+    if not path.is_file():
+        raise RegisterError("the curated file is missing; restore it from git", path=path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise RegisterError(f"not valid JSON: {error.msg}", path=path, line=error.lineno) from None
+    if not isinstance(data, dict):
+        raise RegisterError("must hold a JSON object", path=path)
+    return data
+
+
+@dataclass(frozen=True)
+class Agency:
+    """One entry of the agency register."""
+
+    agency_id: str
+    name_zh: str
+    aliases: tuple[str, ...]
+    full_name_zh: str
+    name_en: str
+    name_en_official: bool
+    agency_type: str
+    level: str
+
+
+class Register:
+    """The agency register: resolves a name as written in an annex to exactly one agency."""
+
+    def __init__(self, agencies: list[Agency], path: Path):
+        self.path = path
+        self.agencies = {agency.agency_id: agency for agency in agencies}
+        self._by_name: dict[str, Agency] = {}
+        for agency in agencies:
+            for name in (agency.name_zh, *agency.aliases):
+                other = self._by_name.get(name)
+                if other is not None and other.agency_id != agency.agency_id:
+                    raise RegisterError(
+                        f"the name {name!r} belongs to both {other.agency_id} and {agency.agency_id}; "
+                        "keep it on one entry",
+                        path=path,
+                    )
+                self._by_name[name] = agency
+
+    def resolve(self, name: str) -> Agency | None:
+        """Return the agency written as ``name``, or ``None`` if the register does not know it."""
+        return self._by_name.get(name)
+
+
+def load_register(path: Path, codes: dict[str, set[str]]) -> Register:
+    """Load ``agencies.csv`` and check its ids, booleans and codes against the code lists.
+
+    Raises:
+        RegisterError: naming the line of the first bad row.
+    """
+    import re
+
+    slug = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    agencies = []
+    seen: set[str] = set()
+    for row in read_csv(path, AGENCY_COLUMNS):
+        line = int(row["_line"])
+        agency_id = row["agency_id"]
+        if not slug.match(agency_id):
+            raise RegisterError(
+                f"agency_id {agency_id!r} must be a lowercase ASCII slug", path=path, line=line
+            )
+        if agency_id in seen:
+            raise RegisterError(f"agency_id {agency_id!r} is listed twice", path=path, line=line)
+        seen.add(agency_id)
+        for column in ("name_zh", "full_name_zh", "name_en"):
+            if not row[column]:
+                raise RegisterError(f"{column} is empty for {agency_id}", path=path, line=line)
+        if row["name_en_official"] not in ("true", "false"):
+            raise RegisterError(
+                f"name_en_official must be true or false for {agency_id}", path=path, line=line
+            )
+        for column, codelist in (("agency_type", "agency_types"), ("level", "levels")):
+            if row[column] not in codes[codelist]:
+                raise RegisterError(
+                    f"{column} {row[column]!r} of {agency_id} is not in the {codelist} code list",
+                    path=path,
+                    line=line,
+                )
+        aliases = tuple(alias.strip() for alias in row["aliases"].split("|") if alias.strip())
+        agencies.append(
+            Agency(
+                agency_id=agency_id,
+                name_zh=row["name_zh"],
+                aliases=aliases,
+                full_name_zh=row["full_name_zh"],
+                name_en=row["name_en"],
+                name_en_official=row["name_en_official"] == "true",
+                agency_type=row["agency_type"],
+                level=row["level"],
+            )
+        )
+    return Register(agencies, path)
+
+
+def load_codelists(directory: Path) -> dict[str, list[dict[str, str]]]:
+    """Load the code lists (agency types, levels, roles) as rows sorted by code."""
+    lists = {}
+    for name in CODELISTS:
+        path = directory / f"{name}.csv"
+        rows = read_csv(path, CODELIST_COLUMNS)
+        codes = [row["code"] for row in rows]
+        if len(set(codes)) != len(codes):
+            raise RegisterError("a code is listed twice", path=path)
+        lists[name] = sorted(
+            ({column: row[column] for column in CODELIST_COLUMNS} for row in rows), key=lambda r: r["code"]
+        )
+    return lists
+
+
+def load_translations(path: Path) -> dict[str, str]:
+    """Load ``title_zh -> title_en`` from a translations file; a missing file means none."""
+    if not path.is_file():
+        return {}
+    rows = read_csv(path, ["title_zh", "title_en"])
+    return {row["title_zh"]: row["title_en"] for row in rows if row["title_en"]}
+
+
+def load_corrections(path: Path) -> list[Correction]:
+    """Load the reviewed corrections beside a source; a missing file means none.
+
+    Raises:
+        RegisterError: if a row has no reason or a bad line number.
+    """
+    if not path.is_file():
+        return []
+    corrections = []
+    for row in read_csv(path, ["line", "find", "replace", "reason"]):
+        line = int(row["_line"])
+        if not row["line"].isdigit() or not row["find"] or not row["reason"]:
+            raise RegisterError(
+                "each correction needs a line number, a find text and a reason", path=path, line=line
+            )
+        corrections.append(Correction(int(row["line"]), row["find"], row["replace"], row["reason"]))
+    return corrections
+
+
+def load_overrides(path: Path) -> dict[int, tuple[int, str]]:
+    """Load reviewed task-to-clause overrides: ``task_no -> (clause_no, reason)``."""
+    if not path.is_file():
+        return {}
+    overrides = {}
+    for row in read_csv(path, ["task_no", "clause_no", "reason"]):
+        line = int(row["_line"])
+        if not (row["task_no"].isdigit() and row["clause_no"].isdigit() and row["reason"]):
+            raise RegisterError(
+                "each override needs a task_no, a clause_no and a reason", path=path, line=line
+            )
+        overrides[int(row["task_no"])] = (int(row["clause_no"]), row["reason"])
+    return overrides
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """Read the source text's bytes.
+
+    Raises:
+        InputError: if it is missing, a directory or unreadable.
+    """
+    if not path.exists():
+        raise InputError("the source text does not exist; check the path given to --source", path=path)
+    if not path.is_file():
+        raise InputError("the source must be a text file, not a directory", path=path)
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the source: {error.strerror}", path=path) from None

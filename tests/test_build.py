@@ -1,0 +1,196 @@
+"""The build: complete, deterministic, atomic, and indifferent to the source's form and encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cqpolicy.build import build_package
+from cqpolicy.cli import main
+from cqpolicy.errors import CqpolicyError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under root, by relative path."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def data_tables(root: Path) -> dict[str, str]:
+    return {k: v for k, v in tree_digest(root).items() if k.startswith("data/")}
+
+
+def test_rebuilding_changes_no_byte(built_package: Path, tmp_path: Path, sources_copy: Path) -> None:
+    out = tmp_path / "out"
+    build_package(out=out, sources_dir=sources_copy)
+    assert tree_digest(out) == tree_digest(built_package)
+    build_package(out=out, sources_dir=sources_copy)
+    assert tree_digest(out) == tree_digest(built_package)
+
+
+def test_shipped_package_is_what_the_sources_build(built_package: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    shipped = {k: v for k, v in tree_digest(root).items() if k.startswith("data/") or k == "datapackage.json"}
+    assert shipped == tree_digest(built_package), "run `make publish` and commit the result"
+
+
+def test_build_leaves_only_the_package_behind(built_package: Path) -> None:
+    assert sorted(p.name for p in built_package.iterdir()) == ["data", "datapackage.json"]
+
+
+def test_csv_files_are_utf8_lf_without_bom(built_package: Path) -> None:
+    for path in (built_package / "data").glob("*.csv"):
+        data = path.read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf"), path.name
+        assert b"\r" not in data, path.name
+        data.decode("utf-8")
+        assert data.endswith(b"\n")
+
+
+def official_form(archived_lines: list[str]) -> str:
+    """The archived source rewritten in the official form (what normalisation produces)."""
+    return "\n".join(archived_lines).rstrip("\n") + "\n"
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda s: s.encode("utf-8"), id="utf-8"),
+        pytest.param(
+            lambda s: b"\xef\xbb\xbf" + s.replace("\n", "\r\n").encode("utf-8"), id="utf-8-bom-crlf"
+        ),
+        pytest.param(lambda s: s.encode("gb18030"), id="gb18030"),
+    ],
+)
+def test_official_form_in_any_encoding_gives_identical_tables(
+    encode,
+    archived_lines: list[str],
+    built_package: Path,
+    sources_copy: Path,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    source = tmp_path / "official.txt"
+    source.write_bytes(encode(official_form(archived_lines)))
+    shutil.copy(sources_copy / "000_75cbbf2a9912bf4b.meta.json", tmp_path / "official.meta.json")
+    out = tmp_path / "out"
+    build_package(source=source, out=out, sources_dir=sources_copy)
+    assert data_tables(out) == data_tables(built_package)
+
+
+def test_mirror_form_in_gb18030_gives_identical_tables(
+    built_package: Path, sources_copy: Path, tmp_path: Path
+) -> None:
+    raw = (sources_copy / "000_75cbbf2a9912bf4b.txt").read_text(encoding="utf-8")
+    source = tmp_path / "000_75cbbf2a9912bf4b.txt"
+    source.write_bytes(raw.replace("\n", "\r\n").encode("gb18030"))
+    for suffix in (".meta.json", ".corrections.csv"):
+        shutil.copy(
+            sources_copy / f"000_75cbbf2a9912bf4b{suffix}", tmp_path / f"000_75cbbf2a9912bf4b{suffix}"
+        )
+    out = tmp_path / "out"
+    build_package(source=source, out=out, sources_dir=sources_copy)
+    assert data_tables(out) == data_tables(built_package)
+
+
+BROKEN = [
+    (
+        "unknown-agency.txt",
+        1,
+        "task 2 names the unit '市不存在局', which is not in the agency register; add it to",
+    ),
+    ("duplicate-task-number.txt", 1, "line 20: task number 1 duplicates an earlier task number"),
+    ("missing-task-number.txt", 1, "line 21: task number 4 skips task 3"),
+    ("missing-clause.txt", 1, "line 11: clause （三） is missing: found （四） instead"),
+    ("missing-annex.txt", 1, "the annex (附件) with the task table is missing"),
+    ("empty.txt", 2, "the file is empty"),
+    ("undecodable.bin.txt", 2, "the file is neither UTF-8 nor GB18030 text"),
+    ("does-not-exist.txt", 2, "the source text does not exist"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "exit_code", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_source_fails_with_one_sentence_and_leaves_package_untouched(
+    fixture: str, exit_code: int, message: str, built_package: Path, sources_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(built_package, out)
+    before = tree_digest(out)
+    result = CliRunner().invoke(
+        main,
+        ["build", "--source", str(FIXTURES / fixture), "--out", str(out), "--sources-dir", str(sources_copy)],
+    )
+    assert result.exit_code == exit_code
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # one sentence, no traceback
+    assert "Traceback" not in result.output
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in out.iterdir()) == ["data", "datapackage.json"]
+
+
+def test_register_entry_removed_fails_naming_task_name_and_file(sources_copy: Path, tmp_path: Path) -> None:
+    register = sources_copy / "agencies.csv"
+    lines = register.read_text(encoding="utf-8").splitlines(keepends=True)
+    register.write_text("".join(line for line in lines if ",市水利局," not in line), encoding="utf-8")
+    with pytest.raises(CqpolicyError) as info:
+        build_package(out=tmp_path / "out", sources_dir=sources_copy)
+    assert "task 23 names the unit '市水利局'" in str(info.value)
+    assert str(register) in str(info.value)
+    assert not (tmp_path / "out" / "data").exists()
+
+
+def test_minimal_official_source_builds_a_small_package(sources_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = build_package(source=FIXTURES / "minimal-official.txt", out=out, sources_dir=sources_copy)
+    assert result.counts == {"clauses": 3, "tasks": 3, "agencies": 6, "task_agencies": 7}
+    tasks = (out / "data" / "tasks.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[1] for line in tasks[1:]] == ["2", "2", "3"]
+
+
+def test_amended_source_inserting_a_task_renumbers_and_maps_it(
+    archived_lines: list[str], sources_copy: Path, tmp_path: Path
+) -> None:
+    lines = official_form(archived_lines).splitlines()
+    first_row = next(i for i, line in enumerate(lines) if line.startswith("1 | "))
+    new_row = "1 | 加快建设铁路枢纽东环线，打通明月山东向交通瓶颈。 | 市交通局、市发展改革委 |"
+    renumbered = [new_row] + [
+        f"{int(line.split(' | ', 1)[0]) + 1} | {line.split(' | ', 1)[1]}" for line in lines[first_row:]
+    ]
+    source = tmp_path / "amended.txt"
+    source.write_text("\n".join(lines[:first_row] + renumbered) + "\n", encoding="utf-8")
+    result = build_package(source=source, out=tmp_path / "out", sources_dir=sources_copy)
+    assert result.counts["tasks"] == 60
+    rows = (tmp_path / "out" / "data" / "tasks.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith("1,8,加快建设铁路枢纽东环线")  # mapped to clause （八）
+    assert rows[2].startswith("2,5,以广阳岛为生态岛")
+
+
+def test_cli_build_runs_as_a_program(sources_copy: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cqpolicy.cli",
+            "build",
+            "--out",
+            str(tmp_path / "o"),
+            "--sources-dir",
+            str(sources_copy),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "built 渝府〔2022〕5号" in proc.stderr
+    assert (tmp_path / "o" / "datapackage.json").is_file()
