@@ -30,9 +30,11 @@ from cqpolicy.tables import (
     section_table,
     task_table,
 )
+from cqpolicy.workbook import workbook_bytes
 from cqpolicy.write import commit_package, csv_bytes, json_bytes, parquet_bytes, sha256, staging_directory
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def load_table_schemas() -> list[dict[str, Any]]:
@@ -162,6 +164,21 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         files[f"data/{name}.csv"] = csv_data
         files[f"data/{name}.parquet"] = parquet_data
         resources_out.extend(_resources(schema, fields, csv_data, parquet_data))
+    workbook = workbook_bytes(
+        tables,
+        schemas,
+        {
+            "title": package_meta["title"],
+            "version": package_meta["version"],
+            "licence": "; ".join(licence["title"] for licence in package_meta["licenses"]),
+            "source": f"{doc.title}（{doc.document_number}）",
+            "official_url": metadata.get("official_url", ""),
+            "created": doc.date_written,
+        },
+    )
+    workbook_path = f"data/{package_meta['name']}.xlsx"
+    files[workbook_path] = workbook
+    resources_out.append(_workbook_resource(workbook_path, workbook))
     descriptor = _descriptor(package_meta, doc, tables["document"][0], metadata, inputs, raw, resources_out)
     files["datapackage.json"] = json_bytes(descriptor)
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
@@ -218,6 +235,24 @@ def _resources(
     return [csv_resource, parquet_resource]
 
 
+def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
+    """The Excel copy: a plain data resource (not tabular: it has a sheet per table)."""
+    return {
+        "name": "workbook",
+        "type": "file",  # so that frictionless checks its hash and size but does not read it as one table
+        "path": path,
+        "title": "Excel workbook / Excel 工作簿",
+        "description": "All tables in one Excel workbook, a sheet per table, with a first sheet that explains "
+        "the tables and columns in Chinese and English. Same values as the CSV files; cqpolicy validate "
+        "checks that.",
+        "profile": "data-resource",
+        "format": "xlsx",
+        "mediatype": XLSX_MEDIATYPE,
+        "bytes": len(data),
+        "hash": f"sha256:{sha256(data)}",
+    }
+
+
 def _descriptor(
     package_meta: dict[str, Any],
     doc: Document,
@@ -263,6 +298,6 @@ def _descriptor(
         "contributors": package_meta.get("contributors", []),
         "sources": [source for source in sources if source.get("path")],
         "document": {key: value for key, value in document.items() if value is not None},
-        "profile": "tabular-data-package",
+        "profile": "data-package",
         "resources": resources_out,
     }

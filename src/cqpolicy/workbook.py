@@ -1,0 +1,160 @@
+"""The Excel-ready copy of the package: one workbook, a sheet per table, and a sheet that explains them.
+
+For journalists who open the data in a spreadsheet. Numbers are written as
+numbers, dates as dates, identifiers and text as text (a text cell never runs
+as a formula, whatever it starts with). The header row is frozen and columns
+are sized to their content. The file is deterministic: its creation date is the
+document's date, and XlsxWriter fixes the zip timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from typing import Any
+
+Row = dict[str, Any]
+
+#: Columns that hold long text: wrapped and wide.
+_LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw"}
+_MAX_WIDTH = 60
+_LONG_WIDTH = 80
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in a spreadsheet column: wide (CJK) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _column_width(name: str, values: list[str]) -> float:
+    if name in _LONG_TEXT:
+        return _LONG_WIDTH
+    widest = max([display_width(name), *(display_width(v) for v in values)])
+    return min(widest + 2, _MAX_WIDTH)
+
+
+def workbook_bytes(
+    tables: dict[str, list[Row]],
+    schemas: list[dict[str, Any]],
+    about: dict[str, Any],
+) -> bytes:
+    """Render the workbook.
+
+    Args:
+        tables: rows of each table, by name, in schema column order.
+        schemas: the table schemas (``resources/schema.json``), in sheet order.
+        about: ``title``, ``version``, ``licence``, ``source``, ``official_url`` and
+            ``created`` (a date) for the explanation sheet and the file properties.
+    """
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    created = about["created"]
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    book.set_properties(
+        {
+            "title": about["title"],
+            "author": "cqpolicy",
+            "created": dt.datetime(created.year, created.month, created.day),
+            "comments": f"Version {about['version']}. Generated from the CSV files of the data package.",
+        }
+    )
+    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    top = book.add_format({"valign": "top"})
+    date = book.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
+    heading = book.add_format({"bold": True, "font_size": 14})
+
+    _about_sheet(book, tables, schemas, about, bold, wrap, heading)
+    for schema in schemas:
+        sheet = book.add_worksheet(schema["name"])
+        fields = schema["fields"]
+        rows = tables[schema["name"]]
+        for col, field in enumerate(fields):
+            sheet.write_string(0, col, field["name"], bold)
+            sample = [_as_text(row[field["name"]]) for row in rows]
+            width = _column_width(field["name"], sample)
+            sheet.set_column(col, col, width, wrap if field["name"] in _LONG_TEXT else top)
+            for r, row in enumerate(rows, start=1):
+                _write_cell(sheet, r, col, row[field["name"]], field["type"], date)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows), len(fields) - 1)
+    book.close()
+    return buffer.getvalue()
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_cell(sheet: Any, row: int, col: int, value: Any, kind: str, date: Any) -> None:
+    if value is None:
+        return
+    if kind in ("integer", "number"):
+        sheet.write_number(row, col, value)
+    elif kind == "boolean":
+        sheet.write_boolean(row, col, value)
+    elif kind == "date":
+        sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), date)
+    else:
+        # write_string: text, even one starting with = + - @, is never a formula
+        sheet.write_string(row, col, str(value))
+
+
+def _about_sheet(
+    book: Any,
+    tables: dict[str, list[Row]],
+    schemas: list[dict[str, Any]],
+    about: dict[str, Any],
+    bold: Any,
+    wrap: Any,
+    heading: Any,
+) -> None:
+    sheet = book.add_worksheet("说明 About")
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 26)
+    sheet.set_column(2, 2, 12)
+    sheet.set_column(3, 3, 90, wrap)
+    sheet.write_string(0, 0, about["title"], heading)
+    lines = [
+        ("版本 Version", about["version"]),
+        ("来源 Source", about["source"]),
+        ("官方网址 Official record", about["official_url"]),
+        ("许可 Licence", about["licence"]),
+        (
+            "说明 Notes",
+            "每个表格一个工作表；第一行为列名。"
+            " One sheet per table; the first row holds the column names. "
+            "role = lead 指责任单位栏中列于首位的单位（惯例，原文未明确规定）；"
+            "lead marks the first-listed unit, by convention (the text itself does not say so). "
+            "市级有关部门 (agency_type = collective) 不是单一机构，不应计为一个单位；"
+            "it is not one body and must never be counted as one.",
+        ),
+    ]
+    for r, (label, value) in enumerate(lines, start=2):
+        sheet.write_string(r, 0, label, bold)
+        sheet.merge_range(r, 1, r, 3, value, wrap)
+    r = len(lines) + 3
+    for col, label in enumerate(["表 Table", "列 Column", "类型 Type", "含义 Meaning"]):
+        sheet.write_string(r, col, label, bold)
+    for schema in schemas:
+        r += 1
+        sheet.write_string(r, 0, schema["name"], bold)
+        sheet.write_string(r, 1, schema["title"])
+        sheet.write_string(r, 2, f"{len(tables[schema['name']])} rows")
+        sheet.write_string(r, 3, schema["description"], wrap)
+        for field in schema["fields"]:
+            r += 1
+            sheet.write_string(r, 0, schema["name"])
+            sheet.write_string(r, 1, f"{field['name']} ({field['title']})")
+            sheet.write_string(r, 2, field["type"])
+            sheet.write_string(r, 3, field["description"], wrap)

@@ -1,0 +1,80 @@
+"""The Excel copy holds the CSV values with spreadsheet types, and no cell can run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+
+from cqpolicy.workbook import display_width, workbook_bytes
+
+
+def test_workbook_has_an_about_sheet_then_a_sheet_per_table(built_package: Path) -> None:
+    descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
+    tables = [r["name"] for r in descriptor["resources"] if r.get("format") == "csv"]
+    assert book.sheetnames == ["说明 About", *tables]
+    about = [cell.value for row in book["说明 About"].iter_rows() for cell in row if cell.value]
+    assert "1.0.0" in about
+    assert any("Article 5" in str(value) for value in about)
+
+
+def as_csv_text(value: object, expected: str) -> str:
+    """A cell's value as the CSV writes it (numbers compared as numbers: Excel stores 1.0 as 1)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, (int, float)) and float(value) == float(expected):
+        return expected
+    return str(value)
+
+
+def test_every_sheet_shows_the_csv_values_with_typed_cells(built_package: Path) -> None:
+    book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
+    for path in sorted((built_package / "data").glob("*.csv")):
+        sheet = book[path.stem]
+        assert sheet.freeze_panes == "A2"
+        with path.open(encoding="utf-8", newline="") as handle:
+            expected = list(csv.reader(handle))
+        got = [
+            [as_csv_text(v, e) for v, e in zip(row, exp, strict=True)]
+            for row, exp in zip(sheet.iter_rows(values_only=True), expected, strict=True)
+        ]
+        assert got == expected, path.name
+    tasks = book["tasks"]
+    assert isinstance(tasks["A2"].value, int) and tasks["A2"].data_type == "n"
+    assert tasks["C2"].data_type == "s"
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    schema = {
+        "name": "t",
+        "title": "T",
+        "description": "d",
+        "fields": [{"name": "text", "type": "string", "title": "x", "description": "y"}],
+    }
+    rows = [{"text": value} for value in ("=1+1", "+86 23", "-5", "@SUM(A1)", '=HYPERLINK("http://x")')]
+    about = {
+        "title": "t",
+        "version": "0",
+        "licence": "l",
+        "source": "s",
+        "official_url": "u",
+        "created": dt.date(2022, 1, 25),
+    }
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes({"t": rows}, [schema], about)))
+    cells = [row[0] for row in book["t"].iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [r["text"] for r in rows]
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_display_width_counts_chinese_twice() -> None:
+    assert display_width("市财政局") == 8
+    assert display_width("abc") == 3
