@@ -97,5 +97,28 @@ def build(source: Path | None, out: Path, sources_dir: Path | None) -> None:
     click.echo(result.summary(), err=True)
 
 
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Directory for the zip (default: dist/ inside PACKAGE).",
+)
+@_friendly_errors
+def pack(package: Path, dist: Path | None) -> None:
+    """Pack the package into dist/<name>-<version>.zip, the file people download.
+
+    The zip holds datapackage.json, the data files, README, licence and
+    changelog; validate, diff and load accept it as it is.
+
+    Example: cqpolicy pack && cqpolicy validate dist/cqpolicy-guangyang-bay-1.0.0.zip
+    """
+    from cqpolicy.pack import pack_package
+
+    result = pack_package(package, dist)
+    click.echo(str(result.path))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
