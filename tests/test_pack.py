@@ -1,0 +1,34 @@
+"""cqpolicy pack writes the download: complete, deterministic, under one top folder."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cqpolicy.cli import main
+from cqpolicy.pack import pack_package
+
+
+def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    shutil.copytree(built_package, root)
+    for name in ("README.md", "LICENSE.md", "CHANGELOG.md"):
+        (root / name).write_text(f"# {name}\n", encoding="utf-8")
+    result = pack_package(root, tmp_path / "dist")
+    assert result.path.name == "cqpolicy-guangyang-bay-1.0.0.zip"
+    names = zipfile.ZipFile(result.path).namelist()
+    assert "cqpolicy-guangyang-bay-1.0.0/datapackage.json" in names
+    assert "cqpolicy-guangyang-bay-1.0.0/data/tasks.parquet" in names
+    assert "cqpolicy-guangyang-bay-1.0.0/LICENSE.md" in names
+    assert len(names) == 1 + 19 + 3
+    first = result.path.read_bytes()
+    assert pack_package(root, tmp_path / "dist").path.read_bytes() == first
+
+
+def test_pack_without_a_package_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["pack", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no datapackage.json here; run `cqpolicy build` first" in result.stderr
