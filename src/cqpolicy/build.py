@@ -242,9 +242,9 @@ def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
         "type": "file",  # so that frictionless checks its hash and size but does not read it as one table
         "path": path,
         "title": "Excel workbook / Excel 工作簿",
-        "description": "All tables in one Excel workbook, a sheet per table, with a first sheet that explains "
-        "the tables and columns in Chinese and English. Same values as the CSV files; cqpolicy validate "
-        "checks that.",
+        "description": "All tables in one Excel workbook, a sheet per table, with a first sheet that "
+        "explains the tables and columns in Chinese and English. Same values as the CSV files; "
+        "cqpolicy validate checks that.",
         "profile": "data-resource",
         "format": "xlsx",
         "mediatype": XLSX_MEDIATYPE,
