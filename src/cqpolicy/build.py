@@ -163,7 +163,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         parquet_data = parquet_bytes(rows, fields, schema["description"])
         files[f"data/{name}.csv"] = csv_data
         files[f"data/{name}.parquet"] = parquet_data
-        resources_out.extend(_resources(schema, fields, csv_data, parquet_data))
+        resources_out.extend(_resources(schema, fields, csv_data, parquet_data, len(rows)))
     workbook = workbook_bytes(
         tables,
         schemas,
@@ -197,8 +197,13 @@ def _fields_with_enums(fields: list[dict[str, Any]], codes: dict[str, set[str]])
 
 
 def _resources(
-    schema: dict[str, Any], fields: list[dict[str, Any]], csv_data: bytes, parquet_data: bytes
+    schema: dict[str, Any], fields: list[dict[str, Any]], csv_data: bytes, parquet_data: bytes, rows: int
 ) -> list[dict[str, Any]]:
+    """The CSV resource and its Parquet twin.
+
+    ``rows`` is declared so that frictionless checks it and the expectation suites
+    can refer to it (``{"$rows": "tasks"}``) instead of pinning one version's counts.
+    """
     name = schema["name"]
     table_schema: dict[str, Any] = {"fields": fields, "primaryKey": schema["primaryKey"]}
     if schema.get("foreignKeys"):
@@ -214,6 +219,7 @@ def _resources(
         "encoding": "utf-8",
         "bytes": len(csv_data),
         "hash": f"sha256:{sha256(csv_data)}",
+        "rows": rows,
         "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True},
         "schema": table_schema,
     }
@@ -230,6 +236,7 @@ def _resources(
         "mediatype": PARQUET_MEDIATYPE,
         # No "bytes": frictionless 5 mis-counts Parquet bytes; cqpolicy validate checks the hash itself.
         "hash": f"sha256:{sha256(parquet_data)}",
+        "rows": rows,
         "schema": parquet_schema,
     }
     return [csv_resource, parquet_resource]
