@@ -1,0 +1,324 @@
+"""Release a new version of the package from a new (amended) source text, all or nothing.
+
+``release_package`` does, in order, and changes nothing in the repository until
+every step has succeeded:
+
+1. check the inputs (source text, current package, ``sources/package.json``, ``CHANGELOG.md``);
+2. stage a copy of ``sources/`` in a temporary directory inside the repository, with the
+   new source (and its ``<stem>.meta.json`` / ``<stem>.corrections.csv``) archived in it and
+   named in ``package.json``;
+3. build the package from it and diff it against the current package
+   (:mod:`cqpolicy.diff`); stop if nothing differs;
+4. bump the version in the staged ``package.json`` by the diff's ``suggested_bump`` and build
+   again, so the package carries its new version exactly as ``make publish`` will rebuild it;
+5. validate that build (:func:`cqpolicy.validate.validate_package`);
+6. prepend a Keep a Changelog section generated from the diff to ``CHANGELOG.md``, refresh
+   the README's data dictionary and, when the repository has one, the summary page in
+   ``docs/report/`` (:mod:`cqpolicy.report`);
+7. move the new ``data/`` and ``datapackage.json`` into place, then the curated files.
+   If a move fails, what was moved is put back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cqpolicy.diff.bump import SEMVER, bump_version
+from cqpolicy.diff.model import Bump, DiffResult, Side
+from cqpolicy.errors import CqpolicyError, InputError, RegisterError
+
+Status = Literal["released", "unchanged", "dry-run"]
+
+#: Where the repository keeps the page ``cqpolicy report`` writes (``make publish`` refreshes it too).
+REPORT_DIR = "docs/report"
+
+
+class ReleaseError(CqpolicyError):
+    """The new package was built but is not fit to release (invalid): exit code 1."""
+
+    exit_code = 1
+
+
+@dataclass
+class ReleaseResult:
+    """What a release did.
+
+    Attributes:
+        status: ``released``, ``unchanged`` (the new source gives the same package) or ``dry-run``.
+        old_version: The version before.
+        new_version: The version after (the old one when unchanged).
+        bump: The bump applied (the diff's suggestion).
+        diff: The differences between the current package and the new one.
+        changelog: The CHANGELOG section written (or, in a dry run, that would be written).
+        messages: Lines for the person running it (what was done, warnings).
+    """
+
+    status: Status
+    old_version: str
+    new_version: str
+    bump: Bump
+    diff: DiffResult | None = None
+    changelog: str = ""
+    messages: list[str] = field(default_factory=list)
+
+
+def release_package(
+    source: Path,
+    root: Path = Path("."),
+    *,
+    release_date: str | None = None,
+    dry_run: bool = False,
+    validate: Callable[[Path], tuple[bool, str]] | None = None,
+) -> ReleaseResult:
+    """Build, validate, diff, version, document and publish a new package version; see the module docstring.
+
+    Args:
+        source: The new source text.
+        root: The repository root (``datapackage.json``, ``data/``, ``sources/``, ``CHANGELOG.md``).
+        release_date: ISO date for the CHANGELOG heading (default: today).
+        dry_run: Do everything in the temporary directory and change nothing.
+        validate: ``package dir -> (valid, summary)``; default :func:`cqpolicy.validate.validate_package`.
+
+    Raises:
+        InputError: an input is missing or unusable (exit code 2).
+        SourceError, RegisterError: the new source or a curated file is wrong (exit code 1).
+        ReleaseError: the new package is invalid (exit code 1).
+    """
+    from cqpolicy.build import build_package
+    from cqpolicy.diff.compare import diff_packages
+    from cqpolicy.diff.load import load_package_data
+    from cqpolicy.diff.render import changelog_section
+
+    paths = _check_inputs(source, root)
+    date = _check_date(release_date)
+    package_meta = _read_json(paths["package_json"])
+    old_version = str(package_meta.get("version", ""))
+    if not SEMVER.match(old_version):
+        raise RegisterError(
+            f"'version' {old_version!r} is not a SemVer version such as 1.0.0", path=paths["package_json"]
+        )
+    messages: list[str] = []
+
+    work = Path(tempfile.mkdtemp(prefix=".cqpolicy-release-", dir=root))
+    try:
+        staged = work / "sources"
+        shutil.copytree(root / "sources", staged)
+        archived = _stage_source(source, root / "sources", staged)
+        package_meta["source"] = archived
+        _write_json(staged / "package.json", package_meta)
+
+        first = build_package(source=staged / archived, out=work / "first", sources_dir=staged)
+        messages.extend(f"warning: {warning}" for warning in first.warnings)
+        old = load_package_data(root, Side(source=str(root), kind="directory"))
+        new = load_package_data(work / "first", Side(source=str(source), kind="directory"))
+        result = diff_packages(old, new)
+        if not result.has_changes:
+            messages.append(f"nothing to release: {source} gives the same package as version {old_version}")
+            return ReleaseResult("unchanged", old_version, old_version, "none", result, "", messages)
+
+        new_version = bump_version(old_version, result.suggested_bump)
+        package_meta["version"] = new_version
+        _write_json(staged / "package.json", package_meta)
+        build_package(source=staged / archived, out=work / "package", sources_dir=staged)
+
+        valid, summary = (validate or _validate)(work / "package")
+        if not valid:
+            raise ReleaseError(
+                f"the package built from {source} is invalid ({summary}); nothing was changed. "
+                f"See the findings with: cqpolicy build --source {source} --out DIR && cqpolicy validate DIR"
+            )
+        messages.append(summary)
+
+        section = changelog_section(result, new_version, date)
+        changelog = insert_changelog_section(
+            paths["changelog"].read_text(encoding="utf-8"), section, new_version
+        )
+        (work / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+        readme = _refreshed_readme(root, work / "package")
+        if readme is not None:
+            (work / "README.md").write_text(readme, encoding="utf-8")
+        bump_note = f"{result.suggested_bump} bump: {old_version} → {new_version}"
+        if dry_run:
+            messages.append(f"dry run: would release {bump_note}; nothing was changed")
+            return ReleaseResult(
+                "dry-run", old_version, new_version, result.suggested_bump, result, section, messages
+            )
+
+        curated = {
+            "sources/package.json": staged / "package.json",
+            "CHANGELOG.md": work / "CHANGELOG.md",
+            **{f"sources/{name}": staged / name for name in _companions(archived, staged)},
+        }
+        if readme is not None:
+            curated["README.md"] = work / "README.md"
+        curated.update(_refreshed_report(root, work))
+        _commit(work, root, curated)
+        messages.append(f"released {bump_note}; review with `git diff` and commit")
+        return ReleaseResult(
+            "released", old_version, new_version, result.suggested_bump, result, section, messages
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def _check_inputs(source: Path, root: Path) -> dict[str, Path]:
+    if not source.is_file():
+        raise InputError("the new source text does not exist or is not a file; check --source", path=source)
+    if not (root / "datapackage.json").is_file():
+        raise InputError(
+            "has no datapackage.json: a release compares against the current package; run `make publish` "
+            "first or pass --root",
+            path=root,
+        )
+    paths = {"package_json": root / "sources" / "package.json", "changelog": root / "CHANGELOG.md"}
+    for path in paths.values():
+        if not path.is_file():
+            raise InputError("is missing; a release needs the repository's curated files", path=path)
+    return paths
+
+
+def _check_date(value: str | None) -> str:
+    if value is None:
+        return dt.date.today().isoformat()
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"release date {value!r} is not an ISO date such as 2026-01-31") from None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    from cqpolicy import curated
+
+    return curated.read_json(path)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _companions(name: str, directory: Path) -> list[str]:
+    """The source file and the files the build reads beside it, that exist."""
+    stem = Path(name).stem
+    return [n for n in (name, f"{stem}.meta.json", f"{stem}.corrections.csv") if (directory / n).is_file()]
+
+
+def _stage_source(source: Path, sources: Path, staged: Path) -> str:
+    """Archive ``source`` (and its companions) in the staged ``sources/``; return its file name.
+
+    Raises:
+        InputError: a different file of the same name is already archived.
+    """
+    if source.resolve().parent == sources.resolve():
+        return source.name
+    for name in _companions(source.name, source.parent):
+        target = staged / name
+        new_bytes = (source.parent / name).read_bytes()
+        if target.exists() and target.read_bytes() != new_bytes:
+            raise InputError(
+                f"sources/{name} already exists with different content; archived sources are never "
+                "overwritten: give the new source another file name",
+                path=source.parent / name,
+            )
+        target.write_bytes(new_bytes)
+    return source.name
+
+
+def _validate(package: Path) -> tuple[bool, str]:
+    try:
+        from cqpolicy.validate import validate_package
+    except ImportError:  # pragma: no cover - validate ships with the toolkit
+        return True, "warning: cqpolicy.validate is not available; the new package was not validated"
+    report = validate_package(package)
+    return bool(report.valid), report.summary()
+
+
+def _refreshed_readme(root: Path, package: Path) -> str | None:
+    """The README with its data dictionary regenerated from the new package, if it changes."""
+    readme = root / "README.md"
+    if not readme.is_file():
+        return None
+    from cqpolicy.docs import render_data_dictionary, replace_section
+
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    text = readme.read_text(encoding="utf-8")
+    updated = replace_section(text, render_data_dictionary(descriptor, package))
+    return updated if updated != text else None
+
+
+# --- CHANGELOG ------------------------------------------------------------------------------------
+
+_RELEASE_HEADING = re.compile(r"^## \[(?!Unreleased\])[^\]]+\]", re.MULTILINE)
+
+
+def insert_changelog_section(text: str, section: str, version: str) -> str:
+    """Insert ``section`` above the newest release in a Keep a Changelog file (below ``[Unreleased]``).
+
+    Raises:
+        InputError: the changelog already has a section for ``version``.
+    """
+    if re.search(rf"^## \[{re.escape(version)}\]", text, re.MULTILINE):
+        raise InputError(
+            f"CHANGELOG.md already has a section for {version}; was this version released already?"
+        )
+    match = _RELEASE_HEADING.search(text)
+    if match is None:
+        return text.rstrip("\n") + "\n\n" + section
+    return text[: match.start()] + section + "\n" + text[match.start() :]
+
+
+# --- commit ---------------------------------------------------------------------------------------
+
+
+def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
+    """The summary page and charts of the new package, if the repository publishes them in docs/report."""
+    if not (root / REPORT_DIR).is_dir():
+        return {}
+    from cqpolicy.report import build_report
+
+    report = build_report(work / "package", work / "report")
+    return {f"{REPORT_DIR}/{name}": work / "report" / name for name in report.files}
+
+
+def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
+    """Move the new package, then the curated files, into ``root``; undo everything on failure."""
+    from cqpolicy.write import commit_package
+
+    backup = work / "previous"
+    backup.mkdir()
+    for name in ("data", "datapackage.json"):
+        if (root / name).is_dir():
+            shutil.copytree(root / name, backup / name)
+        elif (root / name).exists():
+            shutil.copy2(root / name, backup / name)
+    replaced: list[tuple[Path, Path | None]] = []
+    commit_package(work / "package", root)
+    try:
+        for relative, new in curated.items():
+            target = root / relative
+            previous = None
+            if target.exists():
+                previous = backup / "curated" / relative
+                previous.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(target, previous)
+            os.replace(new, target)
+            replaced.append((target, previous))
+    except OSError:
+        for target, previous in reversed(replaced):
+            if previous is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(previous, target)
+        commit_package(backup, root)
+        raise

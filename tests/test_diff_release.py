@@ -1,0 +1,203 @@
+"""The release workflow: build, validate, diff, bump, CHANGELOG, and all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cqpolicy.cli import main
+from cqpolicy.errors import InputError
+from cqpolicy.release import ReleaseError, insert_changelog_section, release_package
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+AMENDED = HERE / "fixtures" / "amended"
+
+
+def _valid(_package: Path) -> tuple[bool, str]:
+    return True, "valid (validation stubbed in this test)"
+
+
+def _invalid(_package: Path) -> tuple[bool, str]:
+    return False, "INVALID, 1 finding"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, built_package: Path) -> Path:
+    """A copy of the repository's package, curated sources, CHANGELOG and README."""
+    target = tmp_path / "repo"
+    target.mkdir()
+    shutil.copytree(built_package / "data", target / "data")
+    shutil.copy2(built_package / "datapackage.json", target / "datapackage.json")
+    shutil.copytree(ROOT / "sources", target / "sources")
+    for name in ("CHANGELOG.md", "README.md"):
+        shutil.copy2(ROOT / name, target / name)
+    shutil.copytree(ROOT / "docs" / "report", target / "docs" / "report")
+    return target
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_amendment_is_released_as_a_minor_version(repo: Path, tmp_path: Path) -> None:
+    """Real validation: the suites hold no counts of 1.0.0, so an amended policy (60 tasks) validates."""
+    result = release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01")
+    assert result.messages[0].startswith("cqpolicy-guangyang-bay 1.1.0: valid"), result.messages
+    report = (repo / "docs" / "report" / "README.md").read_text(encoding="utf-8")
+    assert "cqpolicy-guangyang-bay 1.1.0" in report and "1.0.0" not in report
+    assert (result.status, result.old_version, result.new_version, result.bump) == (
+        "released",
+        "1.0.0",
+        "1.1.0",
+        "minor",
+    )
+    package_json = (repo / "sources" / "package.json").read_text(encoding="utf-8")
+    assert '"version": "1.1.0"' in package_json and '"source": "amended-2023.txt"' in package_json
+    assert '"version": "1.1.0"' in (repo / "datapackage.json").read_text(encoding="utf-8")
+    assert (repo / "sources" / "amended-2023.txt").read_bytes() == (AMENDED / "amended-2023.txt").read_bytes()
+    assert (repo / "sources" / "amended-2023.meta.json").is_file()
+    assert (repo / "sources" / "000_75cbbf2a9912bf4b.txt").is_file()  # archived sources are kept
+    changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.index("## [Unreleased]") < changelog.index("## [1.1.0] - 2026-12-01")
+    assert changelog.index("## [1.1.0] - 2026-12-01") < changelog.index("## [1.0.0]")
+    section = result.changelog
+    assert section.startswith(
+        "## [1.1.0] - 2026-12-01\n\nBuilt from 渝府〔2023〕12号 (previously 渝府〔2022〕5号).\n"
+    )
+    assert "### Added\n\n- task 2: 系统推进广阳岛消落带生态修复" in section
+    assert "- Renumbered tasks 2–9 → 3–10" in section
+    assert "### Removed\n\n- task 35: 推进望江厂片区城市更新规划实施" in section
+    assert not list(repo.glob(".cqpolicy-*"))  # no temporary directory left behind
+
+
+def test_released_package_is_what_a_rebuild_from_sources_gives(repo: Path, tmp_path: Path) -> None:
+    from cqpolicy.build import build_package
+
+    release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    rebuilt = tmp_path / "rebuilt"
+    build_package(source=None, out=rebuilt, sources_dir=repo / "sources")
+    released = {k: v for k, v in snapshot(repo).items() if k.startswith(("data/", "datapackage.json"))}
+    assert snapshot(rebuilt) == released
+
+
+def test_dry_run_changes_nothing(repo: Path) -> None:
+    before = snapshot(repo)
+    result = release_package(
+        AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", dry_run=True, validate=_valid
+    )
+    assert (result.status, result.new_version) == ("dry-run", "1.1.0")
+    assert result.changelog.startswith("## [1.1.0] - 2026-12-01")
+    assert snapshot(repo) == before
+
+
+def test_invalid_new_package_changes_nothing(repo: Path) -> None:
+    before = snapshot(repo)
+    with pytest.raises(
+        ReleaseError, match=r"is invalid \(INVALID, 1 finding\); nothing was changed"
+    ) as raised:
+        release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_invalid)
+    assert raised.value.exit_code == 1
+    assert snapshot(repo) == before
+
+
+def test_same_source_has_nothing_to_release(repo: Path) -> None:
+    before = snapshot(repo)
+    result = release_package(repo / "sources" / "000_75cbbf2a9912bf4b.txt", repo, validate=_valid)
+    assert (result.status, result.new_version) == ("unchanged", "1.0.0")
+    assert snapshot(repo) == before
+
+
+def test_failed_move_puts_everything_back(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(repo)
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if Path(dst).name == "CHANGELOG.md":
+            raise OSError("disk full")
+        real(src, dst)
+
+    monkeypatch.setattr("cqpolicy.release.os.replace", failing)
+    with pytest.raises(OSError, match="disk full"):
+        release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    after = snapshot(repo)
+    assert after == before
+
+
+def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:
+    """The same text in official form: only the recorded source differs, and the package validates."""
+    result = release_package(AMENDED / "official-form.txt", repo, release_date="2026-12-02")
+    assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.0.1")
+    assert "valid" in result.messages[0]
+    assert "## [1.0.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "missing.txt"], "the new source text does not exist"),
+        (["--source", "{amended}", "--date", "1 Dec"], "release date '1 Dec' is not an ISO date"),
+    ],
+)
+def test_cli_release_bad_input_exits_2(repo: Path, args: list[str], message: str) -> None:
+    args = [a.replace("{amended}", str(AMENDED / "amended-2023.txt")) for a in args]
+    result = CliRunner().invoke(main, ["release", "--root", str(repo), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and message in result.stderr
+
+
+def test_cli_release_dry_run_prints_the_changelog_section(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cqpolicy.release._validate", _valid)
+    before = snapshot(repo)
+    result = CliRunner().invoke(
+        main,
+        [
+            "release",
+            "--root",
+            str(repo),
+            "--source",
+            str(AMENDED / "amended-2023.txt"),
+            "--date",
+            "2026-12-01",
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("## [1.1.0] - 2026-12-01\n")
+    assert "dry run: would release minor bump: 1.0.0 → 1.1.0; nothing was changed" in result.stderr
+    assert snapshot(repo) == before
+
+
+def test_cli_release_invalid_package_exits_1(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cqpolicy.release._validate", _invalid)
+    result = CliRunner().invoke(
+        main, ["release", "--root", str(repo), "--source", str(AMENDED / "amended-2023.txt")]
+    )
+    assert result.exit_code == 1
+    assert "nothing was changed" in result.stderr
+
+
+CHANGELOG = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-11-29\n\n- first\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (CHANGELOG, "# Changelog\n\n## [Unreleased]\n\nNEW\n\n## [1.0.0] - 2026-11-29\n\n- first\n"),
+        ("# Changelog\n\n## [Unreleased]\n", "# Changelog\n\n## [Unreleased]\n\nNEW\n"),
+    ],
+)
+def test_changelog_section_goes_above_the_newest_release(text: str, expected: str) -> None:
+    assert insert_changelog_section(text, "NEW\n", "1.1.0") == expected
+
+
+def test_changelog_refuses_a_version_twice() -> None:
+    with pytest.raises(InputError, match=r"already has a section for 1\.0\.0"):
+        insert_changelog_section(CHANGELOG, "NEW\n", "1.0.0")
