@@ -1,4 +1,5 @@
-"""Publish the package: build it from sources/, validate it, refresh the README's data dictionary.
+"""Publish the package: build it from sources/, refresh the README's data dictionary and the
+summary page in docs/report/, and validate the result.
 
 Run by `make publish` from the repository root. Exits non-zero (with one
 sentence on stderr) when the build or the validation fails; the previous
@@ -14,6 +15,8 @@ from pathlib import Path
 from cqpolicy.build import build_package
 from cqpolicy.docs import render_data_dictionary, replace_section
 from cqpolicy.errors import CqpolicyError
+from cqpolicy.report import build_report
+from cqpolicy.validate import validate_package
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +41,12 @@ def main() -> int:
         print("updated the data dictionary in README.md", file=sys.stderr)
 
     try:
-        from cqpolicy.validate import validate_package
-    except ImportError:  # validate is being written; build alone is still a publish
-        print("warning: cqpolicy.validate is not available; the package was not validated", file=sys.stderr)
-        return 0
+        summary = build_report(ROOT, ROOT / "docs" / "report")
+    except CqpolicyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    print(summary.summary(), file=sys.stderr)
+
     report = validate_package(ROOT)
     print(report.render_text(color=False), file=sys.stderr)
     return 0 if report.valid else 1

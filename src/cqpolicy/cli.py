@@ -120,5 +120,143 @@ def pack(package: Path, dist: Path | None) -> None:
     click.echo(str(result.path))
 
 
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path), default=Path("."))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("report"),
+    show_default=True,
+    help="Folder for the page (README.md) and its SVG charts; other files in it are left alone.",
+)
+@_friendly_errors
+def report(package: Path, out: Path) -> None:
+    """Write a summary page with charts: who does what, which clauses have tasks, who works together.
+
+    PACKAGE is a package directory, its datapackage.json, or a .zip of a package
+    (default: the current directory). The charts are SVG with the Chinese glyphs
+    embedded, so they render anywhere; rebuilding gives the same bytes. Prints
+    the page's path. Exit codes: 0 written, 2 unusable package or font not installed.
+
+    Example: cqpolicy report . --out docs/report
+    """
+    from cqpolicy.report import build_report
+
+    result = build_report(package, out)
+    click.echo(result.summary(), err=True)
+    click.echo(str(result.out_dir / result.files[0]))
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path), default=Path("."))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report as readable text, or as JSON on stdout (the summary line goes to stderr).",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Also build from PACKAGE/sources into a temporary directory and compare every file byte for byte.",
+)
+@_friendly_errors
+def validate(package: Path, output_format: str, rebuild: bool) -> None:
+    """Validate a package: frictionless, the expectation suites in validation/, and package checks.
+
+    PACKAGE is a package directory, its datapackage.json, or a .zip of a package
+    (default: the current directory). Exit codes: 0 valid, 1 invalid, 2 unusable
+    input (missing package, descriptor that is not JSON, unsafe path or zip).
+
+    Example: cqpolicy validate dist/cqpolicy-guangyang-bay-1.0.0.zip --format json
+    """
+    from cqpolicy.validate import use_color, validate_package
+
+    report = validate_package(package, rebuild=rebuild)
+    if output_format == "json":
+        click.echo(report.to_json())
+        click.echo(report.summary(), err=True)
+    else:
+        color = use_color(sys.stdout)
+        click.echo(report.render_text(color=color), color=color)
+    click.get_current_context().exit(report.exit_code)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal (colour only on a TTY, never with NO_COLOR), markdown for a pull "
+    "request or the CHANGELOG, json for tools (schemas/diff.schema.json).",
+)
+@_friendly_errors
+def diff(old: str, new: str, fmt: str) -> None:
+    """Show what changed between two versions of the package, in policy terms.
+
+    OLD and NEW are each a package directory, a datapackage.json, a .zip, a git
+    revision of the current repository (HEAD, HEAD~3, a commit, a tag; REV:dir for
+    a package in a subdirectory), or a released version such as 1.0.0 (the commit
+    where datapackage.json got that version). Rows are aligned by content, so an
+    inserted task shows as one task added and the later ones renumbered.
+
+    Exit codes, like diff(1): 0 no differences, 1 differences, 2 error.
+
+    Example: cqpolicy diff 1.0.0 . --format markdown
+    """
+    from cqpolicy.diff import diff_inputs
+    from cqpolicy.diff.render import render, use_color
+
+    result = diff_inputs(old, new)
+    text = render(result, fmt, color=use_color(sys.stdout))  # type: ignore[arg-type]  # click.Choice checked fmt
+    click.echo(text, nl=False, color=True)
+    click.get_current_context().exit(1 if result.has_changes else 0)
+
+
+@main.command()
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The new or amended source text (a <stem>.meta.json beside it is used and archived too).",
+)
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Repository root holding datapackage.json, data/, sources/ and CHANGELOG.md.",
+)
+@click.option("--date", "release_date", default=None, help="Release date for the CHANGELOG (default: today).")
+@click.option("--dry-run", is_flag=True, help="Do everything in a temporary directory, change nothing.")
+@_friendly_errors
+def release(source: Path, root: Path, release_date: str | None, dry_run: bool) -> None:
+    """Release a new version of the package from a new source text.
+
+    Builds into a temporary directory, validates, diffs against the current
+    package, sets the version from the suggested bump (in sources/package.json),
+    prepends a CHANGELOG section generated from the diff, archives the source in
+    sources/, and only then moves the new package into place. Any failure leaves
+    the repository as it was. Prints the new CHANGELOG section.
+
+    Exit codes: 0 released (or nothing to release), 1 the new package is invalid, 2 error.
+
+    Example: cqpolicy release --source ~/Downloads/yufu-2023-12.txt
+    """
+    from cqpolicy.release import release_package
+
+    result = release_package(source=source, root=root, release_date=release_date, dry_run=dry_run)
+    for line in result.messages:
+        click.echo(line, err=True)
+    if result.changelog:
+        click.echo(result.changelog, nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
