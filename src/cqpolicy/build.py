@@ -230,7 +230,7 @@ def _resources(
         "name": f"{name}-parquet",
         "path": f"data/{name}.parquet",
         "title": f"{schema['title']} (Parquet)",
-        "description": f"{schema['description']} Same rows and values as {name}.csv, typed, in Parquet.",
+        "description": f"Same rows and values as {name}.csv, typed, in Parquet. {schema['description']}",
         "profile": "tabular-data-resource",
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,

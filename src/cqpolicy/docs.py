@@ -64,12 +64,14 @@ def render_data_dictionary(descriptor: dict[str, Any], root: Path) -> str:
         lines.append(resource["description"])
         lines.append("")
         key = ", ".join(f"`{k}`" for k in schema["primaryKey"])
-        lines.append(f"File: `{resource['path']}` · primary key: {key}")
+        lines.append(f"File 文件: `{resource['path']}` · primary key 主键: {key}")
         for fk in schema.get("foreignKeys", []):
             ref = fk["reference"]
             lines.append(f" · `{', '.join(fk['fields'])}` → `{ref['resource']}.{', '.join(ref['fields'])}`")
         lines.append("")
-        lines.append("| column | title | type | constraints | description | example |")
+        lines.append(
+            "| column 列 | title 标题 | type 类型 | constraints 约束 | description 说明 | example 示例 |"
+        )
         lines.append("| --- | --- | --- | --- | --- | --- |")
         example = _first_row(root, resource)
         for field in schema["fields"]:
@@ -79,7 +81,7 @@ def render_data_dictionary(descriptor: dict[str, Any], root: Path) -> str:
             )
         lines.append("")
         if resource["name"] in ("agency_types", "levels", "roles"):
-            lines.append("| code | 中文 | English | meaning |")
+            lines.append("| code 代码 | 中文 | English | meaning 含义 |")
             lines.append("| --- | --- | --- | --- |")
             with (root / resource["path"]).open(encoding="utf-8", newline="") as handle:
                 for row in csv.DictReader(handle):
