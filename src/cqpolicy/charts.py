@@ -291,13 +291,7 @@ def bar_chart(
     scale = bar_span / biggest
     step = _tick_step(biggest)
     svg = Svg(font, width, title=title, description=description)
-
-    y = top
-    svg.text(left, y, title, size=18)
-    for line in subtitle:
-        y += 19
-        svg.text(left, y, font.fit(line, 12, width - 2 * left), size=12, fill=MUTED)
-    y += 14
+    y = _heading(svg, font, title, subtitle, left, top, width) + 14
     if legend:
         x = left
         y += 12
@@ -377,12 +371,7 @@ def heat_map(
     column_room = max(font.width(label, 12) for label in labels) * 0.72 + 16
     width = max(left + label_w + n * cell + 60, 640)
     svg = Svg(font, width, title=title, description=description)
-    y = top
-    svg.text(left, y, title, size=18)
-    for line in subtitle:
-        y += 19
-        svg.text(left, y, font.fit(line, 12, width - 2 * left), size=12, fill=MUTED)
-    y += 14 + column_room
+    y = _heading(svg, font, title, subtitle, left, top, width) + 14 + column_room
     x0 = left + label_w
     off_diagonal = [values[i][j] for i in range(n) for j in range(n) if i != j]
     peak = max(off_diagonal, default=0) or 1
@@ -412,3 +401,15 @@ def _shade(fraction: float) -> str:
     start, end = (255, 255, 255), (31, 78, 121)
     rgb = [round(a + (b - a) * fraction) for a, b in zip(start, end, strict=True)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def _heading(
+    svg: Svg, font: Font, title: str, subtitle: Sequence[str], left: float, top: float, width: float
+) -> float:
+    """Draw a chart's title and its subtitle lines; return the baseline of the last line."""
+    y = top
+    svg.text(left, y, title, size=18)
+    for line in subtitle:
+        y += 19
+        svg.text(left, y, font.fit(line, 12, width - 2 * left), size=12, fill=MUTED)
+    return y
