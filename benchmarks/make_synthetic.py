@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from cqpolicy.validate.checks import chinese_numeral
-from cqpolicy.write import csv_bytes, json_bytes, parquet_bytes, sha256
+from cqpolicy.write import csv_bytes, json_bytes, parquet_bytes, read_csv_value, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 Row = dict[str, Any]
@@ -38,21 +37,7 @@ def read_rows(base: Path, descriptor: dict[str, Any], table: str) -> list[Row]:
     """A CSV table of ``base`` as typed rows (the way the build holds them before writing)."""
     fields = {f["name"]: f["type"] for f in resource(descriptor, table)["schema"]["fields"]}
     with (base / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
-        return [{k: _typed(v, fields[k]) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def _typed(value: str, kind: str) -> Any:
-    if value == "":
-        return None
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        return float(value)
-    if kind == "boolean":
-        return value == "true"
-    if kind == "date":
-        return dt.date.fromisoformat(value)
-    return value
+        return [{k: read_csv_value(v, fields[k]) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def resource(descriptor: dict[str, Any], name: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ meant for one check does not hide behind CSV/Parquet drift.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -98,10 +97,12 @@ class Pkg:
 
     def write_parquet(self, table: str, rows: list[Row]) -> None:
         """Write the Parquet twin from CSV-form rows, as the build writes it."""
-        from cqpolicy.write import parquet_bytes
+        from cqpolicy.write import parquet_bytes, read_csv_value
 
         fields = self.fields(table)
-        typed = [{f["name"]: _typed(row.get(f["name"], ""), f["type"]) for f in fields} for row in rows]
+        typed = [
+            {f["name"]: read_csv_value(row.get(f["name"], ""), f["type"]) for f in fields} for row in rows
+        ]
         description = self.resource(self.descriptor, f"{table}-parquet")["description"]
         (self.root / "data" / f"{table}.parquet").write_bytes(parquet_bytes(typed, fields, description))
 
@@ -137,20 +138,6 @@ class Pkg:
         suite = json.loads(path.read_text(encoding="utf-8"))
         change(suite)
         path.write_text(json.dumps(suite, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def _typed(value: str, kind: str) -> Any:
-    if value == "":
-        return None
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        return float(value)
-    if kind == "boolean":
-        return {"true": True, "false": False}[value]
-    if kind == "date":
-        return dt.date.fromisoformat(value)
-    return value
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,27 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+def read_csv_value(text: str, kind: str) -> Any:
+    """The inverse of what :func:`csv_bytes` writes: one cell back to the typed value the build holds.
+
+    Raises:
+        ValueError: the text is not a value of that Table Schema type as the build writes it.
+    """
+    if text == "":
+        return None
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    if kind == "boolean":
+        if text not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return text == "true"
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    return text
+
+
 def csv_bytes(rows: list[Row], fields: list[dict[str, Any]]) -> bytes:
     """Serialise rows as UTF-8 CSV without BOM, LF line ends, minimal quoting."""
     buffer = io.StringIO(newline="")
