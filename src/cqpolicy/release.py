@@ -236,10 +236,8 @@ def _stage_source(source: Path, sources: Path, staged: Path) -> str:
 
 
 def _validate(package: Path) -> tuple[bool, str]:
-    try:
-        from cqpolicy.validate import validate_package
-    except ImportError:  # pragma: no cover - validate ships with the toolkit
-        return True, "warning: cqpolicy.validate is not available; the new package was not validated"
+    from cqpolicy.validate import validate_package
+
     report = validate_package(package)
     return bool(report.valid), report.summary()
 
