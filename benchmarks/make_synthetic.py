@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, read_csv_value, sha256
 from cqpolicy.validate.checks import chinese_numeral
-from cqpolicy.write import csv_bytes, json_bytes, parquet_bytes, read_csv_value, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 Row = dict[str, Any]

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from cqpolicy.build import build_package
-from cqpolicy.docs import render_data_dictionary, replace_section
 from cqpolicy.errors import CqpolicyError
-from cqpolicy.report import build_report
+from cqpolicy.publish.docs import render_data_dictionary, replace_section
+from cqpolicy.publish.report import build_report
 from cqpolicy.validate import validate_package
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,8 +16,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(scope="session")
 def archived_lines() -> list[str]:
     """The archived source, decoded, corrected and normalised."""
-    from cqpolicy import curated
-    from cqpolicy.normalise import decode, normalise_text
+    from cqpolicy.build import curated
+    from cqpolicy.build.normalise import normalise_text
+    from cqpolicy.intake.text import decode
 
     corrections = curated.load_corrections(ARCHIVED.with_name(ARCHIVED.stem + ".corrections.csv"))
     return normalise_text(decode(ARCHIVED.read_bytes(), ARCHIVED), corrections)

@@ -107,7 +107,7 @@ BROKEN = [
     (
         "unknown-agency.txt",
         1,
-        "task 2 names the unit '市不存在局', which is not in the agency register; add it to",
+        "1 unit named in the annex, '市不存在局' (task 2), is not in the agency register",
     ),
     ("duplicate-task-number.txt", 1, "line 20: task number 1 duplicates an earlier task number"),
     ("missing-task-number.txt", 1, "line 21: task number 4 skips task 3"),
@@ -115,7 +115,7 @@ BROKEN = [
     ("missing-annex.txt", 1, "the annex (附件) with the task table is missing"),
     ("empty.txt", 2, "the file is empty"),
     ("undecodable.bin.txt", 2, "the file is neither UTF-8 nor GB18030 text"),
-    ("does-not-exist.txt", 2, "the source text does not exist"),
+    ("does-not-exist.txt", 2, "the source does not exist"),
 ]
 
 
@@ -144,8 +144,14 @@ def test_register_entry_removed_fails_naming_task_name_and_file(sources_copy: Pa
     register.write_text("".join(line for line in lines if ",市水利局," not in line), encoding="utf-8")
     with pytest.raises(CqpolicyError) as info:
         build_package(out=tmp_path / "out", sources_dir=sources_copy)
-    assert "task 23 names the unit '市水利局'" in str(info.value)
+    assert "1 unit named in the annex, '市水利局' (task 23), is not in the agency register" in str(info.value)
     assert str(register) in str(info.value)
+    pending = sources_copy / "agencies.pending.csv"
+    assert str(pending) in str(info.value)
+    assert pending.read_text(encoding="utf-8").splitlines() == [
+        "agency_id,name_zh,aliases,full_name_zh,name_en,name_en_official,agency_type,level,note",
+        ",市水利局,,,,false,,,TO REVIEW: named in task 23",
+    ]
     assert not (tmp_path / "out" / "data").exists()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from cqpolicy.docs import render_data_dictionary
+from cqpolicy.publish.docs import render_data_dictionary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,12 @@ def test_parquet_types_descriptions_and_dictionary_encoding(built_package: Path)
     assert schema.field("task_no").type == pa.int64()
     assert schema.field("agency_id").type == pa.string()
     assert pa.types.is_dictionary(schema.field("role").type)
-    assert schema.field("role").metadata[b"description"].decode().startswith("lead for the first-listed unit")
+    assert (
+        schema.field("role")
+        .metadata[b"description"]
+        .decode()
+        .startswith("lead or support (foreign key to roles)")
+    )
 
 
 def test_pandas_reads_parquet_with_the_right_dtypes(built_package: Path) -> None:
@@ -103,7 +108,7 @@ def test_csv_and_parquet_hold_the_same_rows(built_package: Path, descriptor: dic
         text = from_parquet.astype(object).map(
             lambda v: (
                 ""
-                if v is None or v is pd.NA
+                if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
                 else ("true" if v is True else "false" if v is False else str(v))
             )
         )

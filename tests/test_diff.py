@@ -76,7 +76,21 @@ def compact(result: DiffResult) -> list[tuple[Any, ...]]:
 
 
 EXPECTED_AMENDED = [
-    ("metadata", "modified", "package", "package", ("sources",)),
+    (
+        "metadata",
+        "modified",
+        "package",
+        "package",
+        (
+            "sources[1].path",
+            "sources[1].title",
+            "sources[2].bytes",
+            "sources[2].mirror_url",
+            "sources[2].path",
+            "sources[2].sha256",
+            "sources[2].title",
+        ),
+    ),
     (
         "metadata",
         "modified",
@@ -182,7 +196,15 @@ def test_amendment_changes_carry_their_impact(
 
 def test_same_text_in_official_form_is_a_patch(built_package: Path, official_form_package: Path) -> None:
     result = diff_packages(_data(built_package, "a"), _data(official_form_package, "b"))
-    assert compact(result) == [("metadata", "modified", "package", "package", ("sources",))]
+    assert compact(result) == [
+        (
+            "metadata",
+            "modified",
+            "package",
+            "package",
+            ("sources[2].bytes", "sources[2].path", "sources[2].sha256"),
+        )
+    ]
     assert result.suggested_bump == "patch"
 
 

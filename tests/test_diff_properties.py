@@ -111,6 +111,7 @@ def edits(draw: st.DrawFn, base: PackageData) -> tuple[dict[str, list[Row]], dic
                         "responsible_units_raw": text[:4],
                         "clause_match_score": 0.5,
                         "clause_match_method": "similarity",
+                        "category": None,
                         "source_line": 500 + p,
                     },
                 )
@@ -127,6 +128,7 @@ def edits(draw: st.DrawFn, base: PackageData) -> tuple[dict[str, list[Row]], dic
                             "position": position,
                             "group_no": 1,
                             "role": "lead" if position == 1 else "support",
+                            "role_source": "first-listed",
                         },
                     )
                 )

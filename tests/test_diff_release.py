@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cqpolicy.cli import main
 from cqpolicy.errors import InputError
-from cqpolicy.release import ReleaseError, insert_changelog_section, release_package
+from cqpolicy.publish.release import ReleaseError, insert_changelog_section, release_package
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -122,7 +122,7 @@ def test_failed_move_puts_everything_back(repo: Path, monkeypatch: pytest.Monkey
             raise OSError("disk full")
         real(src, dst)
 
-    monkeypatch.setattr("cqpolicy.release.os.replace", failing)
+    monkeypatch.setattr("cqpolicy.publish.release.os.replace", failing)
     with pytest.raises(OSError, match="disk full"):
         release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
     after = snapshot(repo)
@@ -154,7 +154,7 @@ def test_cli_release_bad_input_exits_2(repo: Path, args: list[str], message: str
 def test_cli_release_dry_run_prints_the_changelog_section(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cqpolicy.release._validate", _valid)
+    monkeypatch.setattr("cqpolicy.publish.release._validate", _valid)
     before = snapshot(repo)
     result = CliRunner().invoke(
         main,
@@ -176,7 +176,7 @@ def test_cli_release_dry_run_prints_the_changelog_section(
 
 
 def test_cli_release_invalid_package_exits_1(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cqpolicy.release._validate", _invalid)
+    monkeypatch.setattr("cqpolicy.publish.release._validate", _invalid)
     result = CliRunner().invoke(
         main, ["release", "--root", str(repo), "--source", str(AMENDED / "amended-2023.txt")]
     )

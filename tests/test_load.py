@@ -12,7 +12,7 @@ import pytest
 
 import cqpolicy
 from cqpolicy.errors import InputError
-from cqpolicy.pack import pack_package
+from cqpolicy.publish.pack import pack_package
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from cqpolicy.build import build_package
+from cqpolicy.build.mapping import map_tasks
+from cqpolicy.build.parse import Clause, Task, parse_document
 from cqpolicy.errors import RegisterError
-from cqpolicy.mapping import map_tasks
-from cqpolicy.parse import Clause, Task, parse_document
 
 
 def clause(no: int, text: str) -> Clause:

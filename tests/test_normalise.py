@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cqpolicy.build.normalise import Correction, apply_corrections, normalise_line, normalise_text
 from cqpolicy.errors import InputError
-from cqpolicy.normalise import Correction, apply_corrections, decode, normalise_line, normalise_text
+from cqpolicy.intake.text import decode
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cqpolicy.cli import main
-from cqpolicy.pack import pack_package
+from cqpolicy.publish.pack import pack_package
 
 
 def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path) -> None:

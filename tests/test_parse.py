@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cqpolicy.build.normalise import normalise_text
+from cqpolicy.build.parse import Document, chinese_numeral, parse_document, split_units, to_chinese_numeral
 from cqpolicy.errors import SourceError
-from cqpolicy.normalise import decode, normalise_text
-from cqpolicy.parse import Document, chinese_numeral, parse_document, split_units, to_chinese_numeral
+from cqpolicy.intake.text import decode
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
 

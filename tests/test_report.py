@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools ships no types
 
 from cqpolicy.cli import main
-from cqpolicy.report import (
+from cqpolicy.publish.report import (
     CLAUSES_CHART,
     FILES,
     PAGE,

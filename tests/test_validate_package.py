@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from cqpolicy.errors import InputError
-from cqpolicy.pack import pack_package
 from cqpolicy.package import (
     PackageInputError,
     extract_zip,
@@ -21,6 +20,7 @@ from cqpolicy.package import (
     read_descriptor,
     resolve_resource_path,
 )
+from cqpolicy.publish.pack import pack_package
 from cqpolicy.validate.expectations import load_suites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from cqpolicy.workbook import display_width, workbook_bytes
+from cqpolicy.build.workbook import display_width, workbook_bytes
 
 
 def test_workbook_has_an_about_sheet_then_a_sheet_per_table(built_package: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cqpolicy.write import csv_bytes, read_csv_value
+from cqpolicy.build.write import csv_bytes, read_csv_value
 
 VALUES = {
     "integer": st.integers(min_value=-(10**12), max_value=10**12),

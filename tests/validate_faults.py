@@ -97,7 +97,7 @@ class Pkg:
 
     def write_parquet(self, table: str, rows: list[Row]) -> None:
         """Write the Parquet twin from CSV-form rows, as the build writes it."""
-        from cqpolicy.write import parquet_bytes, read_csv_value
+        from cqpolicy.build.write import parquet_bytes, read_csv_value
 
         fields = self.fields(table)
         typed = [

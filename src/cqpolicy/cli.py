@@ -114,7 +114,7 @@ def pack(package: Path, dist: Path | None) -> None:
 
     Example: cqpolicy pack && cqpolicy validate dist/cqpolicy-guangyang-bay-1.0.0.zip
     """
-    from cqpolicy.pack import pack_package
+    from cqpolicy.publish.pack import pack_package
 
     result = pack_package(package, dist)
     click.echo(str(result.path))
@@ -140,7 +140,7 @@ def report(package: Path, out: Path) -> None:
 
     Example: cqpolicy report . --out docs/report
     """
-    from cqpolicy.report import build_report
+    from cqpolicy.publish.report import build_report
 
     result = build_report(package, out)
     click.echo(result.summary(), err=True)
@@ -249,7 +249,7 @@ def release(source: Path, root: Path, release_date: str | None, dry_run: bool) -
 
     Example: cqpolicy release --source ~/Downloads/yufu-2023-12.txt
     """
-    from cqpolicy.release import release_package
+    from cqpolicy.publish.release import release_package
 
     result = release_package(source=source, root=root, release_date=release_date, dry_run=dry_run)
     for line in result.messages:

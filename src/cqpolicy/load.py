@@ -26,7 +26,7 @@ Table Schema              pandas dtype
 
 The zip is read from a temporary copy that is removed before ``load`` returns,
 and every path in the descriptor is checked to stay inside the package
-(:mod:`cqpolicy.package`), so loading a downloaded file reads nothing else.
+(:mod:`cqpolicy.publish.package`), so loading a downloaded file reads nothing else.
 ``load`` reads; it does not check: run ``cqpolicy validate`` for that.
 """
 

@@ -180,11 +180,44 @@ def _parents_first(names: list[str], old: PackageData, new: PackageData) -> list
 # --- metadata --------------------------------------------------------------------------------------
 
 
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _flattened(name: str, old: Any, new: Any) -> dict[str, FieldChange]:
+    """A change of a list of records (``sources``, ``licenses``, ...) field by field.
+
+    Records are matched by position; a field is named ``sources[2].path`` (1-based).
+    Anything else is one field change.
+    """
+    if (
+        not (_records(old) or _records(new))
+        or not isinstance(old or [], list)
+        or not isinstance(new or [], list)
+    ):
+        return {name: FieldChange(old, new)}
+    out: dict[str, FieldChange] = {}
+    olds, news = old or [], new or []
+    for index in range(max(len(olds), len(news))):
+        before = olds[index] if index < len(olds) else {}
+        after = news[index] if index < len(news) else {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            out[f"{name}[{index + 1}]"] = FieldChange(before or None, after or None)
+            continue
+        for key in [*after, *(k for k in before if k not in after)]:
+            if before.get(key) != after.get(key):
+                out[f"{name}[{index + 1}].{key}"] = FieldChange(before.get(key), after.get(key))
+    return out
+
+
 def _metadata_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     skip = {"resources", "document"}
     names = [k for k in new if k not in skip] + [k for k in old if k not in skip and k not in new]
-    fields = {n: FieldChange(old.get(n), new.get(n)) for n in names if old.get(n) != new.get(n)}
+    fields: dict[str, FieldChange] = {}
+    for n in names:
+        if old.get(n) != new.get(n):
+            fields.update(_flattened(n, old.get(n), new.get(n)))
     if fields:
         change = Change("metadata", "modified", "package", "package", fields, label=_text(new.get("name")))
         changes.append(_impact(change, metadata_impact(change)))

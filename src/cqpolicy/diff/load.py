@@ -1,7 +1,7 @@
 """Read a package directory into the plain rows the diff compares.
 
 Opening the package, checking its paths and reading its descriptor are
-:mod:`cqpolicy.package`'s job. The rows themselves are read here with the
+:mod:`cqpolicy.publish.package`'s job. The rows themselves are read here with the
 standard library's :mod:`csv` module, typed from the Table Schema the same way
 :func:`cqpolicy.package.load_tables` types them (a test checks that both give the
 same values for the shipped package): going through pandas would cost ``cqpolicy

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TextIO
 
+from cqpolicy.diff.align import sort_token
 from cqpolicy.diff.inline import Segment, elide, inline_diff
 from cqpolicy.diff.model import KINDS, Change, DiffResult, FieldChange
 from cqpolicy.diff.rules import PROVENANCE_FIELDS
@@ -161,6 +162,45 @@ def table_items(changes: list[Change]) -> tuple[list[Item], int]:
     return items, hidden
 
 
+def presented(result: DiffResult) -> dict[str, list[Change]]:
+    """The changes people read, by table: each fact once, in reading order.
+
+    The JSON output keeps every change; the text, Markdown and CHANGELOG renderings show a
+    change of the document's metadata once (under *document metadata*), not again as a
+    renumbered ``document`` row, and list a task's new assignments in the order of the
+    annex's cell (by position).
+    """
+    by_table = {table: result.for_table(table) for table in result.tables}
+    document_meta = next(
+        (c for c in by_table.get("metadata", []) if (c.new_key or c.old_key) == "document"), None
+    )
+    if document_meta is not None and "document" in by_table:
+        kept = []
+        for change in by_table["document"]:
+            fields = {
+                name: value
+                for name, value in change.fields.items()
+                if document_meta.fields.get(name) != value and name not in PROVENANCE_FIELDS
+            }
+            if change.kind in ("modified", "renumbered") and not fields:
+                continue
+            kept.append(replace(change, fields=fields))
+        by_table["document"] = kept
+    if "task_agencies" in by_table:
+        by_table["task_agencies"] = sorted(
+            by_table["task_agencies"], key=lambda change: _assignment_order(change)
+        )
+    return by_table
+
+
+def _assignment_order(change: Change) -> tuple[int, Any, int]:
+    """Keep the diff's order of tasks; within a task, added assignments by position."""
+    key = change.new_key if change.new_key is not None else change.old_key
+    task = key[0] if isinstance(key, tuple) and key else key
+    position = (change.row or {}).get("position") if change.kind == "added" else None
+    return (0, sort_token(task), position if isinstance(position, int) else 0)
+
+
 def _foldable(change: Change) -> bool:
     return isinstance(change.old_key, int) and isinstance(change.new_key, int)
 
@@ -174,6 +214,10 @@ def _continues(previous: Change, change: Change) -> bool:
         and change.old_key == previous.old_key + 1
         and change.new_key == previous.new_key + 1
     )
+
+
+def _is_hash(name: str) -> bool:
+    return name.endswith(("sha256", "hash"))
 
 
 def _value_text(value: Any) -> str:
@@ -234,6 +278,13 @@ def _text_segments(segments: list[Segment], color: bool) -> str:
     return "".join(out).replace("\n", "⏎")
 
 
+def _count(changes: list[Change]) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+    for change in changes:
+        counts[change.kind] += 1
+    return counts
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[kind]} {kind}" for kind in KINDS if counts.get(kind))
 
@@ -248,15 +299,13 @@ def render_text(result: DiffResult, *, color: bool = False) -> str:
     if not result.has_changes:
         lines.append("No differences.")
         return "\n".join(lines) + "\n"
-    summary = result.summary()
     marks = {"added": "+", "removed": "-", "modified": "~", "renumbered": "↷"}
     colours = {"added": _GREEN, "removed": _RED, "modified": "", "renumbered": _DIM}
-    for table in result.tables:
-        changes = result.for_table(table)
+    for table, changes in presented(result).items():
         if not changes:
             continue
         lines.append("")
-        lines.append(_paint(f"{table}: {_counts(summary[table])}", _BOLD, color))
+        lines.append(_paint(f"{table}: {_counts(_count(changes))}", _BOLD, color))
         items, hidden = table_items(changes)
         for item in items:
             line = f"  {marks[item.kind]} {item.title}"
@@ -265,7 +314,9 @@ def render_text(result: DiffResult, *, color: bool = False) -> str:
                 line += f" [{extra}]"
             lines.append(_paint(line, colours[item.kind], color) if colours[item.kind] else line)
             for name, value in item.details:
-                if _is_long(value):
+                if _is_hash(name):
+                    lines.append(f"      {name}: changed (the file's content differs)")
+                elif _is_long(value):
                     lines.append(f"      {name}: {_text_segments(_segments(value), color)}")
                 else:
                     lines.append(f"      {name}: {_value_text(value.old)} → {_value_text(value.new)}")
@@ -306,7 +357,9 @@ def _md_item(table: str, item: Item, verb: bool = True) -> list[str]:
         head += f" ({md_escape(extra)})"
     lines = [f"- {head}"]
     for name, value in item.details:
-        if _is_long(value):
+        if _is_hash(name):
+            lines.append(f"  - `{name}`: changed (the file's content differs)")
+        elif _is_long(value):
             lines.append(f"  - `{name}`: {_md_segments(_segments(value))}")
         else:
             lines.append(
@@ -340,8 +393,7 @@ def render_markdown(result: DiffResult) -> str:
     for table in result.tables:
         if any(summary[table].values()):
             lines.append(f"| {table} | " + " | ".join(str(summary[table][k]) for k in KINDS) + " |")
-    for table in result.tables:
-        changes = result.for_table(table)
+    for table, changes in presented(result).items():
         if not changes:
             continue
         lines.append("")
@@ -373,8 +425,7 @@ def changelog_section(result: DiffResult, version: str, date: str) -> str:
         lines += [f"Built from {md_escape(new_doc)}.", ""]
     groups: dict[str, list[str]] = {"Added": [], "Changed": [], "Removed": []}
     heading = {"added": "Added", "removed": "Removed", "modified": "Changed", "renumbered": "Changed"}
-    for table in result.tables:
-        changes = result.for_table(table)
+    for table, changes in presented(result).items():
         if not changes:
             continue
         items, hidden = table_items(changes)

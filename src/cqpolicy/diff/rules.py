@@ -38,12 +38,15 @@ POLICY_FIELDS: dict[str, frozenset[str]] = {
             "addressees",
             "preamble",
             "annex_title",
+            "notice_number",
+            "notice_title",
+            "notice_date",
         }
     ),
     "sections": frozenset({"label", "title"}),
     "clauses": frozenset({"label", "section_no", "section_title", "title", "text"}),
-    "tasks": frozenset({"text", "responsible_units_raw"}),
-    "task_agencies": frozenset({"position", "group_no", "role"}),
+    "tasks": frozenset({"text", "responsible_units_raw", "category"}),
+    "task_agencies": frozenset({"position", "group_no", "role", "role_source"}),
 }
 
 #: The same for the descriptor's ``document`` object (package metadata about the policy).

@@ -5,7 +5,7 @@
 3. :mod:`~cqpolicy.validate.checks`: package checks across files and tables.
 
 Plus, on request, a rebuild from ``sources/`` compared byte for byte. The
-package is opened with :mod:`cqpolicy.package`, which refuses unsafe paths and
+package is opened with :mod:`cqpolicy.publish.package`, which refuses unsafe paths and
 zips before anything is read. Findings are data (:class:`cqpolicy.findings.Finding`);
 the report (:class:`~cqpolicy.validate.report.ValidationReport`) derives the exit
 code. Unusable input (no package, a descriptor that is not JSON, an unsafe

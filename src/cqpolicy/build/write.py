@@ -1,30 +1,23 @@
-"""Write tables as CSV and Parquet, describe them in ``datapackage.json``, and commit atomically.
+"""Serialise tables as CSV, Parquet and JSON, byte for byte the same on every run.
 
 Output is deterministic: fixed column order, rows sorted by key, LF line ends,
 no clock timestamps, JSON with sorted-free but fixed key order and
-``ensure_ascii=False``. The package is written into a staging directory next to
-its destination and moved into place only when complete.
+``ensure_ascii=False``. Moving files into place is :mod:`cqpolicy.atomic`'s job.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
 
 #: Columns whose values come from a code list: dictionary-encoded in Parquet.
-DICTIONARY_COLUMNS = {"agency_type", "level", "role", "clause_match_method", "status"}
+DICTIONARY_COLUMNS = {"agency_type", "level", "role", "role_source", "clause_match_method", "status"}
 
 
 def _csv_value(value: Any) -> str:
@@ -121,41 +114,3 @@ def sha256(data: bytes) -> str:
 def json_bytes(data: Any) -> bytes:
     """Human-readable JSON: two-space indent, Chinese kept as is, trailing newline."""
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-@contextlib.contextmanager
-def staging_directory(out: Path) -> Iterator[Path]:
-    """A temporary directory beside ``out`` (same file system, so moves are renames), always removed."""
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".cqpolicy-build-", dir=out))
-    try:
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def commit_package(stage: Path, out: Path, entries: tuple[str, ...] = ("data", "datapackage.json")) -> None:
-    """Move the staged entries into ``out``, replacing the old ones.
-
-    Old entries are first renamed aside, then the new ones renamed in, then the
-    old ones deleted; if a rename fails, what was moved is put back.
-    """
-    backup = Path(tempfile.mkdtemp(prefix=".cqpolicy-old-", dir=out))
-    moved_aside: list[str] = []
-    moved_in: list[str] = []
-    try:
-        for name in entries:
-            if (out / name).exists():
-                os.replace(out / name, backup / name)
-                moved_aside.append(name)
-        for name in entries:
-            os.replace(stage / name, out / name)
-            moved_in.append(name)
-    except OSError:
-        for name in moved_in:
-            os.replace(out / name, stage / name)
-        for name in moved_aside:
-            os.replace(backup / name, out / name)
-        raise
-    finally:
-        shutil.rmtree(backup, ignore_errors=True)

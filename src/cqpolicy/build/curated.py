@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cqpolicy.build.normalise import Correction
 from cqpolicy.errors import InputError, RegisterError
-from cqpolicy.normalise import Correction
 
 AGENCY_COLUMNS = [
     "agency_id",
@@ -30,6 +30,8 @@ AGENCY_COLUMNS = [
     "note",
 ]
 CODELIST_COLUMNS = ["code", "label_zh", "label_en", "description"]
+#: The review file of units an annex names that the register lacks (written by a failed build).
+PENDING_FILE = "agencies.pending.csv"
 CODELISTS = ("agency_types", "levels", "roles")
 
 
@@ -231,3 +233,24 @@ def read_source_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read the source: {error.strerror}", path=path) from None
+
+
+def write_pending(path: Path, missing: dict[str, list[int]]) -> None:
+    """Write the units the register lacks to a review file in the register's columns.
+
+    Each row has the name as the annex writes it, empty columns to fill in, and in ``note``
+    the tasks that name it. The file is replaced whole (written beside, then renamed).
+    """
+    import io
+    import os
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AGENCY_COLUMNS)
+    for name, tasks in sorted(missing.items()):
+        note = f"TO REVIEW: named in task{'s' if len(tasks) > 1 else ''} {', '.join(map(str, tasks))}"
+        writer.writerow(["", name, "", "", "", "false", "", "", note])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(buffer.getvalue(), encoding="utf-8")
+    os.replace(partial, path)

@@ -1,6 +1,7 @@
-"""Build the data package from a source text and the curated inputs.
+"""Build the data package from a publication of the policy and the curated inputs.
 
-``build_package`` reads and checks everything first (source text, register,
+``build_package`` reads and checks everything first (the publication, read by
+:mod:`cqpolicy.intake`, the register,
 code lists, translations, overrides), builds every file in memory, writes them
 into a staging directory and only then moves ``data/`` and
 ``datapackage.json`` into the output directory. Any error leaves the output
@@ -16,24 +17,29 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cqpolicy import curated
-from cqpolicy.errors import InputError, RegisterError
-from cqpolicy.mapping import map_tasks
-from cqpolicy.normalise import decode, normalise_text
-from cqpolicy.parse import Document, parse_document
-from cqpolicy.tables import (
+from cqpolicy.atomic import commit_package, staging_directory
+from cqpolicy.build import curated
+from cqpolicy.build.mapping import map_tasks
+from cqpolicy.build.metadata import document_facts
+from cqpolicy.build.normalise import normalise_blocks
+from cqpolicy.build.parse import Document, parse_document
+from cqpolicy.build.tables import (
     Row,
-    SourceFacts,
+    UnknownUnits,
     agency_tables,
     clause_table,
     document_table,
     section_table,
     task_table,
 )
-from cqpolicy.workbook import workbook_bytes
-from cqpolicy.write import commit_package, csv_bytes, json_bytes, parquet_bytes, sha256, staging_directory
+from cqpolicy.build.workbook import workbook_bytes
+from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
+from cqpolicy.errors import InputError, RegisterError
+from cqpolicy.intake import Publication, read_publication
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+#: How the descriptor names each form of publication.
+FORM_NAMES = {"text": "text", "html": "web page", "docx": "Word document", "pdf": "PDF document"}
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,6 +71,13 @@ class Inputs:
 
     source: Path
     sources_dir: Path
+    #: The repository's ``sources/`` to name in messages and to write review files into
+    #: (a release builds from a staged copy, which the user never sees).
+    shown_sources: Path | None = None
+
+    @property
+    def shown(self) -> Path:
+        return self.shown_sources or self.sources_dir
 
     @property
     def metadata(self) -> Path:
@@ -75,7 +88,9 @@ class Inputs:
         return self.source.with_name(self.source.stem + ".corrections.csv")
 
 
-def resolve_inputs(source: Path | None, sources_dir: Path | None) -> Inputs:
+def resolve_inputs(
+    source: Path | None, sources_dir: Path | None, shown_sources: Path | None = None
+) -> Inputs:
     """Default the source to the one named in ``sources/package.json``.
 
     Raises:
@@ -95,21 +110,41 @@ def resolve_inputs(source: Path | None, sources_dir: Path | None) -> Inputs:
                 "needs a 'source' key naming the archived source", path=sources_dir / "package.json"
             )
         source = sources_dir / name
-    return Inputs(source=source, sources_dir=sources_dir)
+    return Inputs(source=source, sources_dir=sources_dir, shown_sources=shown_sources)
 
 
 def build_package(
-    source: Path | None = None, out: Path = Path("."), sources_dir: Path | None = None
+    source: Path | None = None,
+    out: Path = Path("."),
+    sources_dir: Path | None = None,
+    *,
+    shown_sources: Path | None = None,
 ) -> BuildResult:
     """Build the package from ``source`` into ``out``; see the module docstring.
+
+    ``source`` is the policy in any form :mod:`cqpolicy.intake` reads (text, web page, Word,
+    PDF). When the annex names units the register lacks, nothing is built: every missing
+    name is written, with the tasks naming it, to ``agencies.pending.csv`` in the sources
+    directory (``shown_sources`` when given) for review, and the error says so.
 
     Raises:
         InputError: the source or a curated file cannot be used (exit code 2).
         SourceError: the source text breaks the document's structure (exit code 1).
         RegisterError: a curated file lacks an entry or is malformed (exit code 1).
     """
-    inputs = resolve_inputs(source, sources_dir)
-    files, doc, counts, warnings = render_package(inputs)
+    inputs = resolve_inputs(source, sources_dir, shown_sources)
+    try:
+        files, doc, counts, warnings = render_package(inputs)
+    except UnknownUnits as error:
+        pending = inputs.shown / curated.PENDING_FILE
+        curated.write_pending(pending, error.missing)
+        raise RegisterError(
+            f"{error.describe()} {'is' if len(error.missing) == 1 else 'are'} not in the agency register "
+            f"{inputs.shown / 'agencies.csv'}; {pending} lists "
+            f"{'it with the tasks naming it' if len(error.missing) == 1 else 'them with the tasks naming each'}: "
+            "complete each row (id, full name, English name, type, level, note) and move it into agencies.csv",
+            path=inputs.source,
+        ) from None
     with staging_directory(out) as stage:
         for relative, data in files.items():
             target = stage / relative
@@ -122,10 +157,11 @@ def build_package(
 def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str, int], list[str]]:
     """Everything a build writes, as ``{relative path: bytes}``, without touching the disk."""
     sd = inputs.sources_dir
-    raw = curated.read_source_bytes(inputs.source)
+    publication = read_publication(inputs.source)
+    raw = publication.raw
     corrections = curated.load_corrections(inputs.corrections)
-    lines = normalise_text(decode(raw, inputs.source), corrections, inputs.corrections)
-    doc = parse_document(lines, inputs.source)
+    blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
+    doc = parse_document(blocks, inputs.source)
 
     codelists = curated.load_codelists(sd / "codelists")
     codes = {name: {row["code"] for row in rows} for name, rows in codelists.items()}
@@ -139,12 +175,14 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         for m in matches
         if m.low_confidence
     ]
-    metadata = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
+    warnings.extend(doc.warnings)
+    sidecar = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
+    metadata = document_facts(doc, publication.metadata, sidecar, inputs.source, inputs.metadata)
     package_meta = curated.read_json(sd / "package.json")
 
     agencies, task_agencies = agency_tables(doc, register, inputs.source)
     tables: dict[str, list[Row]] = {
-        "document": document_table(doc, SourceFacts(sha256(raw), metadata)),
+        "document": document_table(doc, metadata),
         "sections": section_table(doc, curated.load_translations(sd / "translations" / "sections.csv")),
         "clauses": clause_table(doc, curated.load_translations(sd / "translations" / "clauses.csv")),
         "tasks": task_table(doc, matches),
@@ -179,7 +217,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     workbook_path = f"data/{package_meta['name']}.xlsx"
     files[workbook_path] = workbook
     resources_out.append(_workbook_resource(workbook_path, workbook))
-    descriptor = _descriptor(package_meta, doc, tables["document"][0], metadata, inputs, raw, resources_out)
+    descriptor = _descriptor(package_meta, doc, tables["document"][0], metadata, inputs, publication, resources_out)
     files["datapackage.json"] = json_bytes(descriptor)
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
     return files, doc, counts, warnings
@@ -266,9 +304,10 @@ def _descriptor(
     document_row: Row,
     metadata: dict[str, Any],
     inputs: Inputs,
-    raw: bytes,
+    publication: Publication,
     resources_out: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    raw = publication.raw
     archived = inputs.source.resolve().parent == inputs.sources_dir.resolve()
     source_path = f"sources/{inputs.source.name}" if archived else inputs.source.name
     document = {
@@ -287,9 +326,13 @@ def _descriptor(
             "path": metadata.get("official_url"),
         },
         {
-            "title": "Archived mirror copy the package is built from (byte for byte)",
+            "title": "Archived mirror copy the package is built from (byte for byte)"
+            if metadata.get("mirror_url")
+            else f"Archived {FORM_NAMES[publication.form]} the package is built from (byte for byte)",
             "path": source_path,
             "mirror_url": metadata.get("mirror_url"),
+            "form": publication.form,
+            "source_line": f"source_line columns count the {publication.unit} of this file, from 1",
             "sha256": sha256(raw),
             "bytes": len(raw),
         },

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cqpolicy.build.parse import Clause, Task
 from cqpolicy.errors import RegisterError
-from cqpolicy.parse import Clause, Task
 from cqpolicy.similarity import best_matches, bigrams
 
 #: Below this score a match is reported as low confidence.

@@ -14,7 +14,7 @@ every step has succeeded:
 5. validate that build (:func:`cqpolicy.validate.validate_package`);
 6. prepend a Keep a Changelog section generated from the diff to ``CHANGELOG.md``, refresh
    the README's data dictionary and, when the repository has one, the summary page in
-   ``docs/report/`` (:mod:`cqpolicy.report`);
+   ``docs/report/`` (:mod:`cqpolicy.publish.report`);
 7. move the new ``data/`` and ``datapackage.json`` into place, then the curated files.
    If a move fails, what was moved is put back.
 """
@@ -199,7 +199,7 @@ def _check_date(value: str | None) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    from cqpolicy import curated
+    from cqpolicy.build import curated
 
     return curated.read_json(path)
 
@@ -247,7 +247,7 @@ def _refreshed_readme(root: Path, package: Path) -> str | None:
     readme = root / "README.md"
     if not readme.is_file():
         return None
-    from cqpolicy.docs import render_data_dictionary, replace_section
+    from cqpolicy.publish.docs import render_data_dictionary, replace_section
 
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
     text = readme.read_text(encoding="utf-8")
@@ -283,7 +283,7 @@ def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
     """The summary page and charts of the new package, if the repository publishes them in docs/report."""
     if not (root / REPORT_DIR).is_dir():
         return {}
-    from cqpolicy.report import build_report
+    from cqpolicy.publish.report import build_report
 
     report = build_report(work / "package", work / "report")
     return {f"{REPORT_DIR}/{name}": work / "report" / name for name in report.files}
@@ -291,7 +291,7 @@ def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
 
 def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
     """Move the new package, then the curated files, into ``root``; undo everything on failure."""
-    from cqpolicy.write import commit_package
+    from cqpolicy.atomic import commit_package
 
     backup = work / "previous"
     backup.mkdir()

@@ -2,7 +2,7 @@
 
 Tables are plain lists of row dicts in the column order of the schema
 (``resources/schema.json``), sorted by primary key. Writing them to CSV and
-Parquet is :mod:`cqpolicy.write`'s job.
+Parquet is :mod:`cqpolicy.build.write`'s job.
 """
 
 from __future__ import annotations
@@ -12,26 +12,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cqpolicy.curated import Register
+from cqpolicy.build.curated import Register
+from cqpolicy.build.mapping import ClauseMatch
+from cqpolicy.build.parse import Document
 from cqpolicy.errors import RegisterError
-from cqpolicy.mapping import ClauseMatch
-from cqpolicy.parse import Document
 
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SourceFacts:
-    """What the build knows about the source file beyond its text."""
+class UnknownUnits(RegisterError):
+    """The annex names units the register lacks: every such name, with the tasks naming it."""
 
-    sha256: str
-    metadata: dict[str, Any]
+    def __init__(self, missing: dict[str, list[int]], path: Path | str):
+        self.missing = missing
+        super().__init__(self.describe(), path=path)
+
+    def describe(self) -> str:
+        """The missing names with their tasks, in one phrase."""
+        names = "; ".join(
+            f"{name!r} (task{'s' if len(tasks) > 1 else ''} {', '.join(map(str, tasks))})"
+            for name, tasks in self.missing.items()
+        )
+        count = len(self.missing)
+        return f"{count} unit{'s' if count > 1 else ''} named in the annex, {names},"
 
 
-def document_table(doc: Document, facts: SourceFacts) -> list[Row]:
-    """The one-row ``document`` table: what the text states, plus the optional metadata file."""
-    meta = facts.metadata
+def document_table(doc: Document, meta: dict[str, Any]) -> list[Row]:
+    """The one-row ``document`` table: what the text states, plus the page's and sidecar's facts."""
     date_published = meta.get("date_published")
+    notice = doc.notice
     return [
         {
             "document_number": doc.document_number,
@@ -39,7 +48,7 @@ def document_table(doc: Document, facts: SourceFacts) -> list[Row]:
             "title_en": meta.get("title_en"),
             "issuer": doc.issuer,
             "date_written": doc.date_written,
-            "date_published": dt.date.fromisoformat(date_published) if date_published else None,
+            "date_published": date_published if isinstance(date_published, dt.date) else None,
             "index_number": meta.get("index_number"),
             "subject": meta.get("subject"),
             "category": meta.get("category"),
@@ -48,6 +57,9 @@ def document_table(doc: Document, facts: SourceFacts) -> list[Row]:
             "addressees": doc.addressees,
             "preamble": doc.preamble,
             "annex_title": doc.annex_title,
+            "notice_number": notice.number if notice else None,
+            "notice_title": notice.title if notice else None,
+            "notice_date": notice.date if notice else None,
         }
     ]
 
@@ -96,6 +108,7 @@ def task_table(doc: Document, matches: list[ClauseMatch]) -> list[Row]:
             "responsible_units_raw": t.units_raw,
             "clause_match_score": round(by_task[t.task_no].score, 4),
             "clause_match_method": by_task[t.task_no].method,
+            "category": t.category,
             "source_line": t.line,
         }
         for t in doc.tasks
@@ -108,24 +121,28 @@ def agency_tables(doc: Document, register: Register, source: Path | str) -> tupl
     Only units named in this document's annex become agencies: one row each,
     with the name exactly as written.
 
+    A unit's role is the annex's own where it states one (lead and support columns:
+    ``role_source`` = ``stated``); otherwise the first-listed unit leads (``first-listed``).
+
     Raises:
-        RegisterError: naming the task, the unit and the register file when a
-            unit is not in the register, or when one register entry is written
-            two different ways in the same annex.
+        UnknownUnits: listing every unit the register lacks, with the tasks naming it.
+        RegisterError: naming the task when one register entry is written two different
+            ways in the same annex, or listed twice in one task.
     """
     agencies: dict[str, Row] = {}
     links: list[Row] = []
+    missing: dict[str, list[int]] = {}
+    for task in doc.tasks:
+        for unit in task.units:
+            if register.resolve(unit.name) is None:
+                missing.setdefault(unit.name, []).append(task.task_no)
+    if missing:
+        raise UnknownUnits(missing, source)
     for task in doc.tasks:
         seen: set[str] = set()
         for unit in task.units:
             agency = register.resolve(unit.name)
-            if agency is None:
-                raise RegisterError(
-                    f"task {task.task_no} names the unit {unit.name!r}, which is not in the agency register; "
-                    f"add it to {register.path} (with its full name, English name, type and level)",
-                    path=source,
-                    line=task.line,
-                )
+            assert agency is not None  # checked above
             row = agencies.get(agency.agency_id)
             if row is None:
                 agencies[agency.agency_id] = {
@@ -158,7 +175,8 @@ def agency_tables(doc: Document, register: Register, source: Path | str) -> tupl
                     "agency_id": agency.agency_id,
                     "position": unit.position,
                     "group_no": unit.group_no,
-                    "role": "lead" if unit.position == 1 else "support",
+                    "role": unit.role or ("lead" if unit.position == 1 else "support"),
+                    "role_source": task.role_source,
                 }
             )
     agency_rows = sorted(agencies.values(), key=lambda r: r["agency_id"])

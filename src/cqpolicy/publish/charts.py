@@ -2,7 +2,7 @@
 
 What belongs here: drawing (horizontal bar charts, a heat map) and the font that
 makes the drawing readable. No pandas, no package reading: the charts take plain
-rows of labels and numbers (built by :mod:`cqpolicy.report`).
+rows of labels and numbers (built by :mod:`cqpolicy.publish.report`).
 
 Why SVG written by hand instead of a plotting library: the charts are simple, the
 text stays text (selectable, searchable, diffable), and every byte is ours to keep

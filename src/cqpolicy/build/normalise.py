@@ -1,4 +1,4 @@
-"""Turn the source text into the official Simplified Chinese text, line by line.
+"""Turn the text of a publication into the official Simplified Chinese text, block by block.
 
 The archived source is a mirror copy with artefacts (see sources/README.md):
 Traditional characters, pinyin annotations such as ``關(guān)``, ASCII punctuation
@@ -7,19 +7,20 @@ characters, and trailing lines that belong to the mirror page. This module
 removes exactly those, and nothing else, so that clean official-form text
 passes through unchanged: normalising twice changes nothing.
 
-Decoding accepts UTF-8 with or without BOM and GB18030, with LF, CRLF or CR.
+Decoding the file is the job of :mod:`cqpolicy.intake`; this module works on its blocks.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from cqpolicy.errors import InputError
+from cqpolicy.intake import Block
 
 #: Vowels with a tone mark: an annotation must contain at least one of them.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -53,35 +54,6 @@ class Correction:
     find: str
     replace: str
     reason: str
-
-
-def decode(data: bytes, path: Path | str) -> str:
-    """Decode source bytes: UTF-8 (BOM optional), else GB18030; newlines become LF.
-
-    Raises:
-        InputError: if the file is empty or is neither UTF-8 nor GB18030.
-    """
-    if not data.strip():
-        raise InputError("the file is empty; give the policy's source text", path=path)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError("the file is UTF-16; save it as UTF-8 or GB18030 and build again", path=path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            raise InputError(
-                "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 and build again",
-                path=path,
-                line=line,
-            ) from None
-    if "\x00" in text:
-        raise InputError("the file contains NUL bytes and is not a text file", path=path)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @lru_cache(maxsize=1)
@@ -178,4 +150,39 @@ def normalise_text(
     for line in lines:
         norm = normalise_line(line)
         out.append("" if MIRROR_TRAILER.match(norm) else norm)
+    return out
+
+
+def normalise_blocks(
+    blocks: Sequence[Block], corrections: list[Correction] | None = None, path: Path | str = ""
+) -> list[Block]:
+    """Normalise a publication's blocks (text and cells); blocks left empty are dropped.
+
+    Corrections apply to the block whose position (``at``) is the correction's line: for a
+    text file that is the line, for other forms the paragraph or table row.
+
+    Raises:
+        InputError: if a correction's text is not in its block (the source changed).
+    """
+    fixed = list(blocks)
+    by_at = {block.at: index for index, block in enumerate(fixed)}
+    for corr in corrections or []:
+        index = by_at.get(corr.line)
+        block = fixed[index] if index is not None else None
+        if block is None or index is None or corr.find not in block.text:
+            raise InputError(
+                f"correction for line {corr.line} expects {corr.find!r}, which is not there; "
+                "update or remove it in the corrections file",
+                path=path,
+                line=corr.line,
+            )
+        cells = tuple(cell.replace(corr.find, corr.replace) for cell in block.cells) if block.cells else None
+        fixed[index] = Block(block.at, block.text.replace(corr.find, corr.replace), cells)
+    out = []
+    for block in fixed:
+        text = normalise_line(block.text)
+        if not text or MIRROR_TRAILER.match(text):
+            continue
+        cells = tuple(normalise_line(cell) for cell in block.cells) if block.cells is not None else None
+        out.append(Block(block.at, text, cells))
     return out

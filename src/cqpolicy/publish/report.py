@@ -2,7 +2,7 @@
 
 What belongs here: the figures (plain data computed from the package tables), the
 Markdown page that presents them, and :func:`build_report`, which writes the page
-and its SVG charts (drawn by :mod:`cqpolicy.charts`) into a folder. The figures
+and its SVG charts (drawn by :mod:`cqpolicy.publish.charts`) into a folder. The figures
 follow the package's two caveats:
 
 - **Lead** is the first unit listed in a task's cell (``task_agencies.role``); the
@@ -263,7 +263,7 @@ def compute_figures(
 def load_package_tables(package_path: Path | str) -> tuple[dict[str, Any], dict[str, Rows]]:
     """Read the descriptor and the tables the report needs, as rows of plain Python values.
 
-    The one place that reads the package (through :mod:`cqpolicy.package`, so a directory,
+    The one place that reads the package (through :mod:`cqpolicy.publish.package`, so a directory,
     its ``datapackage.json`` or a zip all work, safely); swap it to read another way.
 
     Raises:
@@ -317,9 +317,9 @@ def render_charts(figures: Figures, font: Any = None) -> dict[str, str]:
 
     Args:
         figures: From :func:`compute_figures`.
-        font: A :class:`cqpolicy.charts.Font` (default: Noto Sans SC from ``pylopdf-fonts-zh-cn``).
+        font: A :class:`cqpolicy.publish.charts.Font` (default: Noto Sans SC from ``pylopdf-fonts-zh-cn``).
     """
-    from cqpolicy.charts import Font
+    from cqpolicy.publish.charts import Font
 
     font = font or Font()
     return {
@@ -331,8 +331,8 @@ def render_charts(figures: Figures, font: Any = None) -> dict[str, str]:
 
 
 def _units_chart(figures: Figures, font: Any) -> str:
-    from cqpolicy.charts import COLLECTIVE as GREY
-    from cqpolicy.charts import LEAD, SUPPORT, BarRow, Legend, Segment, bar_chart
+    from cqpolicy.publish.charts import COLLECTIVE as GREY
+    from cqpolicy.publish.charts import LEAD, SUPPORT, BarRow, Legend, Segment, bar_chart
 
     def row(count: UnitCount, lead_colour: str, support_colour: str) -> BarRow:
         name = count.unit.name_zh
@@ -381,7 +381,7 @@ def _units_chart(figures: Figures, font: Any) -> str:
 
 
 def _clauses_chart(figures: Figures, font: Any) -> str:
-    from cqpolicy.charts import BAR, MUTED, ZERO, BarRow, Segment, bar_chart
+    from cqpolicy.publish.charts import BAR, MUTED, ZERO, BarRow, Segment, bar_chart
 
     rows: list[BarRow] = []
     section = None
@@ -428,7 +428,7 @@ def _clauses_chart(figures: Figures, font: Any) -> str:
 
 
 def _pairs_chart(figures: Figures, font: Any) -> str:
-    from cqpolicy.charts import BAR, MUTED, BarRow, Segment, bar_chart
+    from cqpolicy.publish.charts import BAR, MUTED, BarRow, Segment, bar_chart
 
     rows = [
         BarRow(
@@ -466,7 +466,7 @@ def _pairs_chart(figures: Figures, font: Any) -> str:
 
 
 def _matrix_chart(figures: Figures, font: Any) -> str:
-    from cqpolicy.charts import heat_map
+    from cqpolicy.publish.charts import heat_map
 
     units = figures.matrix_units
     tooltips = [
@@ -722,8 +722,8 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
         InputError: the package cannot be read or lacks what the report needs, or the
             font package is not installed.
     """
-    from cqpolicy.charts import Font
-    from cqpolicy.write import commit_package, staging_directory
+    from cqpolicy.atomic import commit_package, staging_directory
+    from cqpolicy.publish.charts import Font
 
     out = Path(out_dir)
     descriptor, tables = load_package_tables(package_path)

@@ -1,0 +1,153 @@
+"""Reading a publication: turn the file the portal publishes into blocks of text the parser reads.
+
+A policy reaches the maintainer as a plain text (the archived mirror copy or a clean official
+text), the portal page saved from a browser (``.html``), the same page's text copied from a
+browser, a Word attachment (``.docx``) or a PDF attachment. Each form has one module here that
+ends in the same result, a :class:`Publication`: the document's paragraphs and table rows, in
+reading order, each with its position in the file (:class:`Block`), and the portal's metadata
+block when the page shows one (:mod:`cqpolicy.intake.portal`).
+
+The form is chosen by the file's content, never by its name alone, and every file is treated
+as untrusted: its size is bounded, archives are checked before they are opened, nothing in it
+is followed or executed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from cqpolicy.errors import InputError
+
+Form = Literal["text", "html", "docx", "pdf"]
+
+#: The largest publication read, in bytes: the real policy is 40 KB as text, 200 KB as PDF.
+MAX_PUBLICATION_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph or table row of a publication.
+
+    Attributes:
+        at: 1-based position in the file: the line for a text file, the paragraph or table row
+            (counted in reading order) for HTML, Word and PDF. ``source_line`` columns hold it.
+        text: The text as read, not yet normalised. A table row's cells joined by `` | ``.
+        cells: The cells of a table row, when the form knows them (HTML, Word, PDF); ``None``
+            for a paragraph, and for plain text, whose rows the parser splits itself.
+    """
+
+    at: int
+    text: str
+    cells: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A publication read into blocks.
+
+    Attributes:
+        path: The file read.
+        form: Which reader read it.
+        raw: The file's bytes, for its hash and size.
+        blocks: The document's blocks, portal chrome removed.
+        metadata: The portal's metadata block (``索引号`` → value, ...), empty when none is shown.
+        dropped: How many blocks of portal chrome (navigation, footer, ...) were removed.
+    """
+
+    path: Path
+    form: Form
+    raw: bytes
+    blocks: tuple[Block, ...]
+    metadata: dict[str, str] = field(default_factory=dict)
+    dropped: int = 0
+
+    @property
+    def unit(self) -> str:
+        """What :attr:`Block.at` counts in this form, in words, for the package's descriptor."""
+        return "line" if self.form == "text" else "paragraph or table row, in reading order"
+
+
+def read_bytes(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> bytes:
+    """Read a publication's bytes, refusing what is not a regular file or is too large.
+
+    Raises:
+        InputError: if the file is missing, not a regular file, unreadable or too large.
+    """
+    if not path.exists():
+        raise InputError("the source does not exist; check the path given to --source", path=path)
+    if not path.is_file():
+        raise InputError(
+            "the source must be a file (a text, .html, .docx or .pdf), not a directory", path=path
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"the file has {size:,} bytes, more than the {max_bytes:,} a policy publication can "
+                "have; give the policy's own page or attachment",
+                path=path,
+            )
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise InputError(f"cannot read the source: {error.strerror}", path=path) from None
+    if len(data) > max_bytes:
+        raise InputError("the file grew past the size limit while it was read", path=path)
+    return data
+
+
+def sniff(data: bytes, path: Path) -> Form:
+    """Which form ``data`` is in, by its content.
+
+    Raises:
+        InputError: for a form no reader takes (legacy ``.doc``, ``.xlsx``, other zips, images).
+    """
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise InputError(
+            "the file is a legacy Word .doc (or another old Office file); open it in Word or "
+            "LibreOffice and save it as .docx, then build again",
+            path=path,
+        )
+    if data[:8] in (b"\x89PNG\r\n\x1a\n",) or data[:3] == b"\xff\xd8\xff" or data[:4] == b"GIF8":
+        raise InputError("the file is an image; give the policy's text, web page, .docx or .pdf", path=path)
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head or b"<body" in head:
+        return "html"
+    return "text"
+
+
+def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> Publication:
+    """Read any form of the policy's publication into blocks; see the module docstring.
+
+    Raises:
+        InputError: the file cannot be used (missing, too large, damaged, a scan without
+            text, undecodable).
+    """
+    from cqpolicy.intake import portal
+
+    data = read_bytes(path, max_bytes=max_bytes)
+    form = sniff(data, path)
+    if form == "pdf":
+        from cqpolicy.intake.pdf import read_pdf
+
+        blocks = read_pdf(data, path)
+    elif form == "docx":
+        from cqpolicy.intake.docx import read_docx
+
+        blocks = read_docx(data, path)
+    elif form == "html":
+        from cqpolicy.intake.html import read_html
+
+        blocks = read_html(data, path)
+    else:
+        from cqpolicy.intake.text import read_text
+
+        blocks = read_text(data, path)
+    kept, metadata, dropped = portal.strip_portal(blocks)
+    return Publication(path=path, form=form, raw=data, blocks=tuple(kept), metadata=metadata, dropped=dropped)

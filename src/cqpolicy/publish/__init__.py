@@ -1,0 +1,1 @@
+"""Publishing: the summary page and its charts, the data dictionary, the download zip, releases."""
