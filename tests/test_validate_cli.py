@@ -19,7 +19,7 @@ from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
-    "cqpolicy-guangyang-bay 1.0.0: valid (frictionless read 10 resources; 62 of 62 expectations evaluated "
+    "cqpolicy-guangyang-bay 1.0.0: valid (frictionless read 10 resources; 64 of 64 expectations evaluated "
     "in 9 suites; 11 package checks)"
 )
 

@@ -17,13 +17,16 @@ class CqpolicyError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None):
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, line: int | None = None, unit: str = "line"
+    ):
         self.path = str(path) if path is not None else None
         self.line = line
         self.detail = message
+        self.unit = unit
         where = ""
         if self.path is not None:
-            where = f"{self.path}, line {line}: " if line is not None else f"{self.path}: "
+            where = f"{self.path}, {unit} {line}: " if line is not None else f"{self.path}: "
         super().__init__(where + message)
 
 

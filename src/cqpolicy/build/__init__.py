@@ -34,7 +34,7 @@ from cqpolicy.build.tables import (
 )
 from cqpolicy.build.workbook import workbook_bytes
 from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
-from cqpolicy.errors import InputError, RegisterError
+from cqpolicy.errors import InputError, RegisterError, SourceError
 from cqpolicy.intake import Publication, read_publication
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
@@ -161,7 +161,13 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     raw = publication.raw
     corrections = curated.load_corrections(inputs.corrections)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
-    doc = parse_document(blocks, inputs.source)
+    try:
+        doc = parse_document(blocks, inputs.source)
+    except SourceError as error:
+        if publication.form == "text" or error.line is None:
+            raise
+        # In a page, Word or PDF file the position counts paragraphs and table rows, not lines.
+        raise SourceError(error.detail, path=error.path, line=error.line, unit="paragraph") from None
 
     codelists = curated.load_codelists(sd / "codelists")
     codes = {name: {row["code"] for row in rows} for name, rows in codelists.items()}

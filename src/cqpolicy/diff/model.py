@@ -87,7 +87,8 @@ class Side:
 
     Attributes:
         source: The input as the user gave it (a path, ``HEAD~1``, ``1.0.0``).
-        kind: ``directory``, ``descriptor``, ``zip`` or ``git``.
+        kind: ``directory``, ``descriptor``, ``zip``, ``git``, or ``publication`` (a policy
+            text, web page, Word or PDF file, built with the repository's ``sources/`` first).
         revision: The full commit id for a git input, else ``None``.
         version: The package's ``version``.
         name: The package's ``name``.

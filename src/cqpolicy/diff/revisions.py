@@ -3,7 +3,9 @@
 An input is, in this order:
 
 1. an existing path: a package directory, a ``datapackage.json`` or a ``.zip``
-   (opened by :func:`cqpolicy.package.open_package`, which also checks every path);
+   (opened by :func:`cqpolicy.package.open_package`, which also checks every path), or a
+   publication of the policy (a text, ``.html``, ``.docx`` or ``.pdf`` file), which is built
+   with the repository's curated ``sources/`` into a temporary directory first;
 2. a released version such as ``1.0.0`` (or ``v1.0.0``): the oldest commit of the
    current repository in which ``datapackage.json`` has that ``version``;
 3. any git revision of the current repository: ``HEAD``, ``HEAD~3``, a commit id, a
@@ -48,6 +50,10 @@ def open_input(spec: str, *, cwd: Path | None = None) -> Iterator[tuple[Path, Si
     base = cwd or Path.cwd()
     path = Path(spec) if Path(spec).is_absolute() else base / spec
     if spec and path.exists():
+        if is_publication(path):
+            with _built(path, base) as root:
+                yield root, Side(source=spec, kind="publication")
+            return
         kind = "directory" if path.is_dir() else ("descriptor" if path.name == DESCRIPTOR else "zip")
         with open_package(path) as root:
             yield root, Side(source=spec, kind=kind)
@@ -63,6 +69,41 @@ def open_input(spec: str, *, cwd: Path | None = None) -> Iterator[tuple[Path, Si
     with tempfile.TemporaryDirectory(prefix="cqpolicy-rev-") as tmp:
         root = export_package(repo, commit, subdir, Path(tmp))
         yield root, Side(source=spec, kind="git", revision=commit)
+
+
+def is_publication(path: Path) -> bool:
+    """A file that is not a package (not a descriptor, not a package zip): a policy publication."""
+    if not path.is_file() or path.name == DESCRIPTOR:
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head != b"PK\x03\x04":
+        return True
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False  # the package reader says what is wrong with a damaged zip
+
+
+@contextlib.contextmanager
+def _built(path: Path, base: Path) -> Iterator[Path]:
+    """Build a publication with the repository's curated inputs into a temporary directory."""
+    from cqpolicy.build import build_package
+
+    repo = git_toplevel(base) or base
+    sources = repo / "sources"
+    if not (sources / "package.json").is_file():
+        raise InputError(
+            "is a publication of the policy; building it for the diff needs the curated inputs in "
+            f"sources/, which {repo} does not have: run the diff from the repository",
+            path=path,
+        )
+    with tempfile.TemporaryDirectory(prefix="cqpolicy-pub-") as tmp:
+        build_package(source=path, out=Path(tmp) / "package", sources_dir=sources)
+        yield Path(tmp) / "package"
 
 
 def _git(repo: Path, *args: str, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

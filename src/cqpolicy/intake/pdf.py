@@ -38,6 +38,10 @@ class _Item:
     top: float
     text: str
     cells: tuple[str, ...] | None = None
+    #: A paragraph whose first line is not indented (it may continue one from the page before).
+    unindented: bool = False
+    #: A paragraph whose last line reaches the right margin (it may go on on the next page).
+    full: bool = False
 
 
 def read_pdf(data: bytes, path: Path) -> list[Block]:
@@ -71,7 +75,27 @@ def read_pdf(data: bytes, path: Path) -> list[Block]:
             "version of the policy, or run OCR on the PDF first",
             path=path,
         )
-    return [Block(at, item.text, item.cells) for at, item in enumerate(items, start=1)]
+    merged: list[_Item] = []
+    for item in items:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and item.page == previous.page + 1
+            and item.cells is None
+            and previous.cells is None
+            and item.unindented
+            and previous.full
+            and item is _first_text(items, item.page)
+        ):
+            previous.text += item.text  # a paragraph that goes on on the next page
+            previous.full, previous.page = item.full, item.page
+            continue
+        merged.append(item)
+    return [Block(at, item.text, item.cells) for at, item in enumerate(merged, start=1)]
+
+
+def _first_text(items: list[_Item], page: int) -> _Item | None:
+    return next((item for item in items if item.page == page and item.cells is None), None)
 
 
 def _page_items(number: int, page: Any) -> list[_Item]:
@@ -111,11 +135,12 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], width: float) -> list[
             continue
         size = _char_size(line)
         indented = line["x0"] - left > 0.8 * size
-        short_before = previous is not None and right - previous["x1"] > 1.5 * size
+        short_before = previous is not None and right - previous["x1"] > 3 * size
         if out and previous is not None and not indented and not short_before:
             out[-1].text += text
         else:
-            out.append(_Item(number, float(line["top"]), text))
+            out.append(_Item(number, float(line["top"]), text, unindented=not indented))
+        out[-1].full = right - line["x1"] <= 3 * size
         previous = line
     return out
 

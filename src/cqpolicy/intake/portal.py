@@ -43,7 +43,8 @@ _CHROME = re.compile(
     r"(?:当前位置|您当前的位置|您的位置|当前的位置)\s*[：:].*|"
     r".*\s[>＞»]\s.*[>＞»].*|"  # a breadcrumb: 首页 > 政务公开 > ...
     r"打印本页|打印|关闭窗口|关闭本页|关闭|返回顶部|分享到[：:]?.*|扫一扫.*|"
-    r"首页|政务公开|政务服务|互动交流|走进重庆|数据发布|网站地图|无障碍|English|繁體|繁体|简体|"
+    r"(?:(?:首页|政务公开|政务服务|互动交流|走进重庆|数据发布|网站地图|无障碍|长者模式|适老化|English|繁體|"
+    r"繁体|简体|搜索|登录|注册|个人中心|智能问答)[\s\u3000]*)+|"
     r"(?:首页|政务公开|政务服务|互动交流|走进重庆|数据发布)(?:\s+\S{2,6}){1,9}|"
     r"(?:主办|承办|协办)\s*[：:].*|.*版权所有.*|.*ICP备.*|.*网站标识码.*|.*公网安备.*|"
     r"(?:联系我们|网站声明|隐私声明|网站纠错|我要纠错)(?:\s+\S+)*"
@@ -113,4 +114,23 @@ def strip_portal(blocks: list[Block]) -> tuple[list[Block], dict[str, str], int]
         if re.match(r"^[一二三四五六七八九十]+、", text):
             body_started = True
         kept.append(block)
-    return kept, metadata, dropped
+    start = _document_start(kept, metadata)
+    return kept[start:], metadata, dropped + start
+
+
+def _document_start(blocks: list[Block], metadata: dict[str, str]) -> int:
+    """Where the document begins when the page names its title: the first block that starts it.
+
+    Anything before (a site banner, a toolbar the chrome patterns do not know) is not the
+    document. Without a title in the metadata, or when no block starts it, nothing is dropped.
+    """
+    title = re.sub(r"[\s\u3000《》]", "", metadata.get("标题", "") or metadata.get("文件名称", ""))
+    if len(title) < 4:
+        return 0
+    for index, block in enumerate(blocks):
+        text = re.sub(r"[\s\u3000《》]", "", block.text)
+        if re.match(r"^[一二三四五六七八九十]+、", block.text.strip(_SPACE)):
+            break
+        if len(text) >= 4 and title.startswith(text):
+            return index
+    return 0

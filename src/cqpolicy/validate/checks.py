@@ -852,18 +852,27 @@ def _position_problems(data: PackageData) -> list[Finding]:
     links = data.csv.get("task_agencies")
     if links is None or not {"task_no", "position", "group_no", "role"} <= set(links.columns):
         return []
+    sources = (
+        links["role_source"].astype(object).tolist()
+        if "role_source" in links.columns
+        else [None] * len(links)
+    )
     by_task: dict[int, list[tuple[int, int | None, str]]] = {}
-    for task_no, position, group_no, role in zip(
+    stated: set[int] = set()
+    for task_no, position, group_no, role, source in zip(
         links["task_no"].tolist(),
         links["position"].tolist(),
         links["group_no"].tolist(),
         links["role"].astype(object).tolist(),
+        sources,
         strict=True,
     ):
         if _plain(task_no) is None or _plain(position) is None:
             continue
         group = None if _plain(group_no) is None else int(group_no)
         by_task.setdefault(int(task_no), []).append((int(position), group, str(_plain(role) or "")))
+        if _plain(source) == "stated":
+            stated.add(int(task_no))
     out = []
     for task_no, units in sorted(by_task.items()):
         units.sort()
@@ -893,29 +902,31 @@ def _position_problems(data: PackageData) -> list[Finding]:
                     field="group_no",
                 )
             )
-        roles = [role for _, _, role in units]
-        leads = roles.count("lead")
-        if leads != 1:
-            out.append(
-                _finding(
-                    "lead-count",
-                    f"{where}: {leads} lead units; each task has exactly one",
-                    "task_agencies",
-                    row=row,
-                    field="role",
-                )
-            )
-        elif roles[0] != "lead":
-            out.append(
-                _finding(
-                    "lead-position",
-                    f"{where}: the lead is not the first-listed unit (position 1)",
-                    "task_agencies",
-                    row=row,
-                    field="role",
-                )
-            )
+        out.extend(_lead_problems([role for _, _, role in units], task_no in stated, where, row))
     return _capped(out, "task_agencies", "break the same rule")
+
+
+def _lead_problems(roles: list[str], stated: bool, where: str, row: dict[str, Any]) -> list[Finding]:
+    """Leads per task: where the annex states roles, one or more, listed first; else exactly one, first."""
+    leads = roles.count("lead")
+    if stated:
+        if leads == 0:
+            message = f"{where}: no lead unit; the annex's lead column names at least one"
+            return [_finding("lead-count", message, "task_agencies", row=row, field="role")]
+        if roles[:leads] != ["lead"] * leads:
+            message = f"{where}: the stated leads are not listed before the supporting units"
+            return [_finding("lead-position", message, "task_agencies", row=row, field="role")]
+        return []
+    if leads != 1:
+        message = (
+            f"{where}: {leads} lead units; where the annex does not state roles, the first-listed "
+            "unit is the one lead"
+        )
+        return [_finding("lead-count", message, "task_agencies", row=row, field="role")]
+    if roles[0] != "lead":
+        message = f"{where}: the lead is not the first-listed unit (position 1)"
+        return [_finding("lead-position", message, "task_agencies", row=row, field="role")]
+    return []
 
 
 def check_links(data: PackageData) -> list[Finding]:
@@ -970,11 +981,7 @@ def _units_problems(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataF
     for task_no, cell in zip(tasks["task_no"].tolist(), tasks["responsible_units_raw"].tolist(), strict=True):
         if _plain(task_no) is None or _plain(cell) is None or int(task_no) not in listed:
             continue
-        expected = [
-            (unit, group_no)
-            for group_no, group in enumerate(str(cell).split("，"), start=1)
-            for unit in group.split("、")
-        ]
+        expected = units_in_cell(str(cell))
         actual = listed[int(task_no)]
         if actual != expected:
             rows.append(
@@ -987,6 +994,25 @@ def _units_problems(tasks: pd.DataFrame, links: pd.DataFrame, agencies: pd.DataF
                 )
             )
     return _capped(rows, "task_agencies", "do not match their cell")
+
+
+def units_in_cell(cell: str) -> list[tuple[str, int]]:
+    """``(unit, group_no)`` in the order a ``responsible_units_raw`` cell lists them.
+
+    The cell is one units cell (``、`` between units, ``，`` between groups), or, where the
+    annex has lead and support columns, ``牵头单位：…；配合单位：…`` with groups numbered on
+    from the lead cell into the support cell.
+    """
+    parts = [cell]
+    if cell.startswith("牵头单位："):
+        parts = [part.split("：", 1)[1] for part in cell.split("；")]
+    out: list[tuple[str, int]] = []
+    group_no = 0
+    for part in parts:
+        for group in part.split("，"):
+            group_no += 1
+            out.extend((unit, group_no) for unit in group.split("、"))
+    return out
 
 
 def check_row_order(data: PackageData) -> list[Finding]:
