@@ -6,7 +6,9 @@ table and writes its numbers to ``benchmarks/out/`` (ignored by git):
 - ``bench_validate.py``: ``cqpolicy validate`` next to the imports it cannot avoid,
   the CLI's start-up, and its growth next to ``frictionless validate``;
 - ``bench_diff.py``: ``cqpolicy diff`` on the shipped package against the amended
-  fixture, and next to ``csv-diff`` on synthetic packages.
+  fixture, and next to ``csv-diff`` on synthetic packages;
+- ``bench_intake.py``: ``cqpolicy build`` from the policy as a web page, copied text,
+  Word and PDF, as ratios to the build from the archived text.
 
 By default the synthetic packages are 100 times the shipped one (a few minutes in
 all); ``--full`` adds 1000 times (about a quarter of an hour).
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = [
         [sys.executable, str(HERE / "bench_validate.py"), "--runs", "5", "--factors", ",".join(factors)],
         [sys.executable, str(HERE / "bench_diff.py"), "--runs", "5", "--factors", *factors],
+        [sys.executable, str(HERE / "bench_intake.py"), "--runs", "5"],
     ]
     worst = 0
     for command in commands:

@@ -82,6 +82,7 @@ EXPECTED_AMENDED = [
         "package",
         "package",
         (
+            "description",  # the title and description name the document number, which changed
             "sources[1].path",
             "sources[1].title",
             "sources[2].bytes",
@@ -89,6 +90,7 @@ EXPECTED_AMENDED = [
             "sources[2].path",
             "sources[2].sha256",
             "sources[2].title",
+            "title",
         ),
     ),
     (
@@ -407,7 +409,7 @@ def _git(repo: Path, *args: str) -> str:
 
 @pytest.fixture(scope="session")
 def git_repo(tmp_path_factory: pytest.TempPathFactory, built_package: Path, amended_package: Path) -> Path:
-    """A repository with three commits: 1.0.0, a README edit, then the amendment as 1.1.0."""
+    """A repository with three commits: 1.1.0, a README edit, then the amendment as 1.2.0."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path_factory.mktemp("repo")
@@ -415,29 +417,29 @@ def git_repo(tmp_path_factory: pytest.TempPathFactory, built_package: Path, amen
     shutil.copytree(built_package / "data", repo / "data")
     shutil.copy2(built_package / "datapackage.json", repo / "datapackage.json")
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "1.0.0")
+    _git(repo, "commit", "-q", "-m", "1.1.0")
     (repo / "README.md").write_text("readme\n", encoding="utf-8")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "readme")
     shutil.rmtree(repo / "data")
     shutil.copytree(amended_package / "data", repo / "data")
     descriptor = json.loads((amended_package / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["version"] = "1.1.0"
+    descriptor["version"] = "1.2.0"
     (repo / "datapackage.json").write_text(
         json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "1.1.0")
+    _git(repo, "commit", "-q", "-m", "1.2.0")
     return repo
 
 
 @pytest.mark.parametrize(
     ("old", "new", "old_version", "new_version"),
     [
-        ("1.0.0", "HEAD", "1.0.0", "1.1.0"),
-        ("HEAD~2", "1.1.0", "1.0.0", "1.1.0"),
-        ("v1.0.0", "main", "1.0.0", "1.1.0"),
-        ("HEAD~1", "HEAD~2", "1.0.0", "1.0.0"),
+        ("1.1.0", "HEAD", "1.1.0", "1.2.0"),
+        ("HEAD~2", "1.2.0", "1.1.0", "1.2.0"),
+        ("v1.1.0", "main", "1.1.0", "1.2.0"),
+        ("HEAD~1", "HEAD~2", "1.1.0", "1.1.0"),
     ],
 )
 def test_git_revisions_and_versions_are_read_without_touching_the_work_tree(
@@ -463,8 +465,8 @@ def test_released_version_is_the_commit_that_set_it(git_repo: Path) -> None:
     from cqpolicy.diff.revisions import version_commit
 
     first = _git(git_repo, "rev-list", "--max-parents=0", "HEAD")
-    assert version_commit(git_repo, "1.0.0") == first  # not the later README commit
-    assert version_commit(git_repo, "1.1.0") == _git(git_repo, "rev-parse", "HEAD")
+    assert version_commit(git_repo, "1.1.0") == first  # not the later README commit
+    assert version_commit(git_repo, "1.2.0") == _git(git_repo, "rev-parse", "HEAD")
     assert version_commit(git_repo, "2.0.0") is None
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cqpolicy.cli import main
-from cqpolicy.errors import InputError
+from cqpolicy.errors import CqpolicyError, InputError
 from cqpolicy.publish.release import ReleaseError, insert_changelog_section, release_package
 
 HERE = Path(__file__).resolve().parent
@@ -46,29 +48,29 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_amendment_is_released_as_a_minor_version(repo: Path, tmp_path: Path) -> None:
-    """Real validation: the suites hold no counts of 1.0.0, so an amended policy (60 tasks) validates."""
+    """Real validation: the suites hold no counts of 1.1.0, so an amended policy (60 tasks) validates."""
     result = release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01")
-    assert result.messages[0].startswith("cqpolicy-guangyang-bay 1.1.0: valid"), result.messages
+    assert result.messages[0].startswith("cqpolicy-guangyang-bay 1.2.0: valid"), result.messages
     report = (repo / "docs" / "report" / "README.md").read_text(encoding="utf-8")
-    assert "cqpolicy-guangyang-bay 1.1.0" in report and "1.0.0" not in report
+    assert "cqpolicy-guangyang-bay 1.2.0" in report and "1.1.0" not in report
     assert (result.status, result.old_version, result.new_version, result.bump) == (
         "released",
-        "1.0.0",
         "1.1.0",
+        "1.2.0",
         "minor",
     )
     package_json = (repo / "sources" / "package.json").read_text(encoding="utf-8")
-    assert '"version": "1.1.0"' in package_json and '"source": "amended-2023.txt"' in package_json
-    assert '"version": "1.1.0"' in (repo / "datapackage.json").read_text(encoding="utf-8")
+    assert '"version": "1.2.0"' in package_json and '"source": "amended-2023.txt"' in package_json
+    assert '"version": "1.2.0"' in (repo / "datapackage.json").read_text(encoding="utf-8")
     assert (repo / "sources" / "amended-2023.txt").read_bytes() == (AMENDED / "amended-2023.txt").read_bytes()
     assert (repo / "sources" / "amended-2023.meta.json").is_file()
     assert (repo / "sources" / "000_75cbbf2a9912bf4b.txt").is_file()  # archived sources are kept
     changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert changelog.index("## [Unreleased]") < changelog.index("## [1.1.0] - 2026-12-01")
-    assert changelog.index("## [1.1.0] - 2026-12-01") < changelog.index("## [1.0.0]")
+    assert changelog.index("## [Unreleased]") < changelog.index("## [1.2.0] - 2026-12-01")
+    assert changelog.index("## [1.2.0] - 2026-12-01") < changelog.index("## [1.1.0]")
     section = result.changelog
     assert section.startswith(
-        "## [1.1.0] - 2026-12-01\n\nBuilt from 渝府〔2023〕12号 (previously 渝府〔2022〕5号).\n"
+        "## [1.2.0] - 2026-12-01\n\nBuilt from 渝府〔2023〕12号 (previously 渝府〔2022〕5号).\n"
     )
     assert "### Added\n\n- task 2: 系统推进广阳岛消落带生态修复" in section
     assert "- Renumbered tasks 2–9 → 3–10" in section
@@ -91,8 +93,8 @@ def test_dry_run_changes_nothing(repo: Path) -> None:
     result = release_package(
         AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", dry_run=True, validate=_valid
     )
-    assert (result.status, result.new_version) == ("dry-run", "1.1.0")
-    assert result.changelog.startswith("## [1.1.0] - 2026-12-01")
+    assert (result.status, result.new_version) == ("dry-run", "1.2.0")
+    assert result.changelog.startswith("## [1.2.0] - 2026-12-01")
     assert snapshot(repo) == before
 
 
@@ -109,7 +111,7 @@ def test_invalid_new_package_changes_nothing(repo: Path) -> None:
 def test_same_source_has_nothing_to_release(repo: Path) -> None:
     before = snapshot(repo)
     result = release_package(repo / "sources" / "000_75cbbf2a9912bf4b.txt", repo, validate=_valid)
-    assert (result.status, result.new_version) == ("unchanged", "1.0.0")
+    assert (result.status, result.new_version) == ("unchanged", "1.1.0")
     assert snapshot(repo) == before
 
 
@@ -132,9 +134,9 @@ def test_failed_move_puts_everything_back(repo: Path, monkeypatch: pytest.Monkey
 def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:
     """The same text in official form: only the recorded source differs, and the package validates."""
     result = release_package(AMENDED / "official-form.txt", repo, release_date="2026-12-02")
-    assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.0.1")
+    assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.1.1")
     assert "valid" in result.messages[0]
-    assert "## [1.0.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [1.1.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -170,8 +172,8 @@ def test_cli_release_dry_run_prints_the_changelog_section(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("## [1.1.0] - 2026-12-01\n")
-    assert "dry run: would release minor bump: 1.0.0 → 1.1.0; nothing was changed" in result.stderr
+    assert result.stdout.startswith("## [1.2.0] - 2026-12-01\n")
+    assert "dry run: would release minor bump: 1.1.0 → 1.2.0; nothing was changed" in result.stderr
     assert snapshot(repo) == before
 
 
@@ -184,20 +186,60 @@ def test_cli_release_invalid_package_exits_1(repo: Path, monkeypatch: pytest.Mon
     assert "nothing was changed" in result.stderr
 
 
-CHANGELOG = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-11-29\n\n- first\n"
+CHANGELOG = "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2026-11-29\n\n- first\n"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (CHANGELOG, "# Changelog\n\n## [Unreleased]\n\nNEW\n\n## [1.0.0] - 2026-11-29\n\n- first\n"),
+        (CHANGELOG, "# Changelog\n\n## [Unreleased]\n\nNEW\n\n## [1.1.0] - 2026-11-29\n\n- first\n"),
         ("# Changelog\n\n## [Unreleased]\n", "# Changelog\n\n## [Unreleased]\n\nNEW\n"),
     ],
 )
 def test_changelog_section_goes_above_the_newest_release(text: str, expected: str) -> None:
-    assert insert_changelog_section(text, "NEW\n", "1.1.0") == expected
+    assert insert_changelog_section(text, "NEW\n", "1.2.0") == expected
 
 
 def test_changelog_refuses_a_version_twice() -> None:
-    with pytest.raises(InputError, match=r"already has a section for 1\.0\.0"):
-        insert_changelog_section(CHANGELOG, "NEW\n", "1.0.0")
+    with pytest.raises(InputError, match=r"already has a section for 1\.1\.0"):
+        insert_changelog_section(CHANGELOG, "NEW\n", "1.1.0")
+
+
+def test_release_folds_unreleased_entries_into_the_new_version(repo: Path) -> None:
+    changelog = repo / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    changelog.write_text(
+        text.replace("## [1.1.0]", "## [Unreleased]\n\n### Fixed\n\n- A register note.\n\n## [1.1.0]", 1)
+        if "## [Unreleased]" not in text
+        else re.sub(r"(## \[Unreleased\]\n)", r"\1\n### Fixed\n\n- A register note.\n", text, count=1),
+        encoding="utf-8",
+    )
+    release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    released = changelog.read_text(encoding="utf-8")
+    unreleased, rest = released.split("## [Unreleased]", 1)[1].split("## [1.2.0] - 2026-12-01", 1)
+    assert not re.search(r"^[-*] ", unreleased, re.MULTILINE)  # [Unreleased] is empty
+    new_section = rest.split("## [1.1.0]", 1)[0]
+    assert "### Fixed\n\n- A register note." in new_section
+    assert released.index("## [1.2.0]") < released.index("## [1.1.0]")
+
+
+def test_release_from_a_page_names_the_repositorys_pending_file(repo: Path) -> None:
+    page = repo.parent / "new.html"
+    text = (HERE / "fixtures" / "publications" / "amended-2024.html").read_bytes().decode("gb18030")
+    page.write_bytes(text.replace("市交通局", "市交通运输委").encode("gb18030"))
+    before = snapshot(repo)
+    with pytest.raises(CqpolicyError) as info:
+        release_package(page, repo, release_date="2026-12-01", validate=_valid)
+    message = str(info.value)
+    assert f"{repo / 'sources' / 'agencies.pending.csv'} lists it" in message
+    assert ".cqpolicy-release-" not in message  # never a temporary directory
+    assert (repo / "sources" / "agencies.pending.csv").is_file()
+    after = snapshot(repo)
+    assert {k: v for k, v in after.items() if "pending" not in k} == before
+
+
+def test_released_title_follows_the_new_document(repo: Path) -> None:
+    release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["title"].startswith("渝府〔2023〕12号《")
+    assert descriptor["title"].endswith("(Yufu [2023] No. 12)")

@@ -18,11 +18,11 @@ def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path
     for name in ("README.md", "LICENSE.md", "CHANGELOG.md"):
         (root / name).write_text(f"# {name}\n", encoding="utf-8")
     result = pack_package(root, tmp_path / "dist")
-    assert result.path.name == "cqpolicy-guangyang-bay-1.0.0.zip"
+    assert result.path.name == "cqpolicy-guangyang-bay-1.1.0.zip"
     names = zipfile.ZipFile(result.path).namelist()
-    assert "cqpolicy-guangyang-bay-1.0.0/datapackage.json" in names
-    assert "cqpolicy-guangyang-bay-1.0.0/data/tasks.parquet" in names
-    assert "cqpolicy-guangyang-bay-1.0.0/LICENSE.md" in names
+    assert "cqpolicy-guangyang-bay-1.1.0/datapackage.json" in names
+    assert "cqpolicy-guangyang-bay-1.1.0/data/tasks.parquet" in names
+    assert "cqpolicy-guangyang-bay-1.1.0/LICENSE.md" in names
     assert len(names) == 1 + 19 + 3
     first = result.path.read_bytes()
     assert pack_package(root, tmp_path / "dist").path.read_bytes() == first
@@ -49,7 +49,7 @@ def test_validate_diff_and_load_accept_the_download(built_package: Path, tmp_pat
 
     validated = CliRunner().invoke(main, ["validate", str(archive)])
     assert validated.exit_code == 0, validated.output
-    assert "cqpolicy-guangyang-bay 1.0.0: valid" in validated.output
+    assert "cqpolicy-guangyang-bay 1.1.0: valid" in validated.output
 
     result = diff_inputs(str(archive), str(root))
     assert (result.old.kind, result.has_changes) == ("zip", False)

@@ -19,7 +19,7 @@ def test_workbook_has_an_about_sheet_then_a_sheet_per_table(built_package: Path)
     tables = [r["name"] for r in descriptor["resources"] if r.get("format") == "csv"]
     assert book.sheetnames == ["说明 About", *tables]
     about = [cell.value for row in book["说明 About"].iter_rows() for cell in row if cell.value]
-    assert "1.0.0" in about
+    assert "1.1.0" in about
     assert any("Article 5" in str(value) for value in about)
 
 

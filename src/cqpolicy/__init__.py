@@ -10,4 +10,4 @@ from cqpolicy.load import load
 
 __all__ = ["__version__", "load"]
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"

@@ -29,6 +29,12 @@ class CqpolicyError(Exception):
             where = f"{self.path}, {unit} {line}: " if line is not None else f"{self.path}: "
         super().__init__(where + message)
 
+    def at_path(self, path: Path | str) -> CqpolicyError:
+        """The same error, naming ``path`` instead (a staged copy's path → the user's own file)."""
+        moved = type(self).__new__(type(self))
+        CqpolicyError.__init__(moved, self.detail, path=path, line=self.line, unit=self.unit)
+        return moved
+
 
 class InputError(CqpolicyError):
     """The input cannot be used at all: missing, unreadable, undecodable or unsafe."""

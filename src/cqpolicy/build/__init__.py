@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -212,7 +213,9 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         tables,
         schemas,
         {
-            "title": package_meta["title"],
+            "title": str(package_meta["title"]).format_map(
+                _Facts(document_number=doc.document_number, title=doc.title)
+            ),
             "version": package_meta["version"],
             "licence": "; ".join(licence["title"] for licence in package_meta["licenses"]),
             "source": f"{doc.title}（{doc.document_number}）",
@@ -286,6 +289,21 @@ def _resources(
     return [csv_resource, parquet_resource]
 
 
+def _number_en(number: str, prefixes: dict[str, str]) -> str:
+    """``渝府〔2022〕5号`` as English writes it, ``Yufu [2022] No. 5``, with a curated romanised prefix."""
+    match = re.match(r"^(?P<org>.+)〔(?P<year>\d{4})〕(?P<n>\d+)号$", number)
+    if match is None:
+        return number
+    return f"{prefixes.get(match['org'], match['org'])} [{match['year']}] No. {match['n']}"
+
+
+class _Facts(dict[str, object]):
+    """Values for the placeholders of ``package.json``'s title and description; others stay as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
     """The Excel copy: a plain data resource (not tabular: it has a sheet per table)."""
     return {
@@ -343,10 +361,18 @@ def _descriptor(
             "bytes": len(raw),
         },
     ]
+    facts = _Facts(
+        document_number=doc.document_number,
+        document_number_en=_number_en(doc.document_number, package_meta.get("document_prefixes_en", {})),
+        title=doc.title,
+        sections=len(doc.sections),
+        clauses=len(doc.clauses),
+        tasks=len(doc.tasks),
+    )
     return {
         "name": package_meta["name"],
-        "title": package_meta["title"],
-        "description": package_meta["description"],
+        "title": str(package_meta["title"]).format_map(facts),
+        "description": str(package_meta["description"]).format_map(facts),
         "version": package_meta["version"],
         "homepage": package_meta.get("homepage"),
         "keywords": package_meta.get("keywords", []),

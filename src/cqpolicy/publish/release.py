@@ -116,7 +116,15 @@ def release_package(
         package_meta["source"] = archived
         _write_json(staged / "package.json", package_meta)
 
-        first = build_package(source=staged / archived, out=work / "first", sources_dir=staged)
+        shown = root / "sources"  # errors and review files name the repository's own sources/
+        try:
+            first = build_package(
+                source=staged / archived, out=work / "first", sources_dir=staged, shown_sources=shown
+            )
+        except CqpolicyError as error:
+            if error.path is not None and Path(error.path).is_relative_to(work):
+                raise error.at_path(source) from None  # name the file the user gave, not the staged copy
+            raise
         messages.extend(f"warning: {warning}" for warning in first.warnings)
         old = load_package_data(root, Side(source=str(root), kind="directory"))
         new = load_package_data(work / "first", Side(source=str(source), kind="directory"))
@@ -128,7 +136,7 @@ def release_package(
         new_version = bump_version(old_version, result.suggested_bump)
         package_meta["version"] = new_version
         _write_json(staged / "package.json", package_meta)
-        build_package(source=staged / archived, out=work / "package", sources_dir=staged)
+        build_package(source=staged / archived, out=work / "package", sources_dir=staged, shown_sources=shown)
 
         valid, summary = (validate or _validate)(work / "package")
         if not valid:
@@ -261,7 +269,11 @@ _RELEASE_HEADING = re.compile(r"^## \[(?!Unreleased\])[^\]]+\]", re.MULTILINE)
 
 
 def insert_changelog_section(text: str, section: str, version: str) -> str:
-    """Insert ``section`` above the newest release in a Keep a Changelog file (below ``[Unreleased]``).
+    """Put the new version's ``section`` directly under ``[Unreleased]``, folding its entries in.
+
+    What was listed under ``[Unreleased]`` is released with this version: its paragraphs and
+    ``### Added/Changed/...`` entries join the new section (entries under the same heading
+    together), and ``[Unreleased]`` is left empty, as Keep a Changelog asks.
 
     Raises:
         InputError: the changelog already has a section for ``version``.
@@ -271,9 +283,39 @@ def insert_changelog_section(text: str, section: str, version: str) -> str:
             f"CHANGELOG.md already has a section for {version}; was this version released already?"
         )
     match = _RELEASE_HEADING.search(text)
-    if match is None:
-        return text.rstrip("\n") + "\n\n" + section
-    return text[: match.start()] + section + "\n" + text[match.start() :]
+    head, rest = (text, "") if match is None else (text[: match.start()], text[match.start() :])
+    unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", head, re.MULTILINE)
+    if unreleased is None:
+        return head.rstrip("\n") + "\n\n" + section + ("\n" + rest if rest else "")
+    pending = head[unreleased.end() :]
+    comments = "".join(line + "\n" for line in pending.splitlines() if line.startswith("<!--"))
+    pending = "\n".join(line for line in pending.splitlines() if not line.startswith("<!--"))
+    merged = _fold(section, pending)
+    kept = head[: unreleased.end()] + ("\n" + comments if comments else "")
+    return kept + "\n" + merged + ("\n" + rest if rest else "")
+
+
+def _fold(section: str, pending: str) -> str:
+    """The new section with the ``[Unreleased]`` notes added: prose after the lead, entries by heading."""
+
+    def parts(text: str) -> tuple[str, dict[str, list[str]]]:
+        chunks = re.split(r"^### (.+)$", text, flags=re.MULTILINE)
+        groups: dict[str, list[str]] = {}
+        for name, body in zip(chunks[1::2], chunks[2::2], strict=True):
+            groups.setdefault(name.strip(), []).append(body.strip("\n"))
+        return chunks[0].strip("\n"), groups
+
+    lead, groups = parts(section)
+    prose, notes = parts(pending)
+    for name, bodies in notes.items():
+        groups.setdefault(name, []).extend(bodies)
+    out = [lead]
+    if prose:
+        out.append(prose)
+    for name in ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security", *groups):
+        if name in groups:
+            out.append(f"### {name}\n\n" + "\n".join(body for body in groups.pop(name) if body))
+    return "\n\n".join(part for part in out if part) + "\n"
 
 
 # --- commit ---------------------------------------------------------------------------------------

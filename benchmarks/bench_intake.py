@@ -1,0 +1,88 @@
+"""Build the real policy from each form it is published in, as a ratio to the build from text.
+
+Every build runs in a fresh process (``cqpolicy build --source FORM --out TMP``), so the
+numbers include start-up and the reader's imports, as a maintainer would see them. The
+baseline is the build from the archived text, measured in the same run; the result is the
+median of ``--runs`` runs per form. Targets (issue 9): at most 1.5x for HTML, copied text and
+Word, at most 3x for PDF.
+
+Usage::
+
+    python benchmarks/bench_intake.py --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLICATIONS = ROOT / "tests" / "fixtures" / "publications"
+FORMS = {
+    "text (archived mirror, baseline)": ROOT / "sources" / "000_75cbbf2a9912bf4b.txt",
+    "web page (.html)": PUBLICATIONS / "yufu-2022-5.html",
+    "copied text": PUBLICATIONS / "yufu-2022-5.copied.txt",
+    "Word (.docx)": PUBLICATIONS / "yufu-2022-5.docx",
+    "PDF (.pdf)": PUBLICATIONS / "yufu-2022-5.pdf",
+}
+TARGETS = {"PDF (.pdf)": 3.0}
+
+
+def build_seconds(source: Path) -> float:
+    """Wall time of one ``cqpolicy build`` in a fresh process."""
+    cli = Path(sys.executable).with_name("cqpolicy")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                str(cli),
+                "build",
+                "--source",
+                str(source),
+                "--out",
+                tmp,
+                "--sources-dir",
+                str(ROOT / "sources"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    samples: dict[str, list[float]] = {name: [] for name in FORMS}
+    for _ in range(args.runs):  # interleave the forms so that drift in the machine hits all alike
+        for name, source in FORMS.items():
+            samples[name].append(build_seconds(source))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    baseline = medians["text (archived mirror, baseline)"]
+    print(f"{'form':<34} {'median s':>9} {'ratio':>7} {'target':>7}")
+    worst = 0
+    rows = []
+    for name, value in medians.items():
+        ratio = value / baseline
+        target = TARGETS.get(name, 1.5)
+        flag = "" if ratio <= target else "  over target"
+        worst = worst if ratio <= target else 1
+        print(f"{name:<34} {value:>9.2f} {ratio:>6.2f}x {target:>6.1f}x{flag}")
+        rows.append(
+            {"form": name, "median_seconds": round(value, 3), "ratio": round(ratio, 3), "target": target}
+        )
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "intake.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main())
