@@ -138,12 +138,13 @@ def build_package(
         files, doc, counts, warnings = render_package(inputs)
     except UnknownUnits as error:
         pending = inputs.shown / curated.PENDING_FILE
+        one = len(error.missing) == 1
         curated.write_pending(pending, error.missing)
         raise RegisterError(
-            f"{error.describe()} {'is' if len(error.missing) == 1 else 'are'} not in the agency register "
+            f"{error.describe()} {'is' if one else 'are'} not in the agency register "
             f"{inputs.shown / 'agencies.csv'}; {pending} lists "
-            f"{'it with the tasks naming it' if len(error.missing) == 1 else 'them with the tasks naming each'}: "
-            "complete each row (id, full name, English name, type, level, note) and move it into agencies.csv",
+            f"{'it with the tasks naming it' if one else 'them with the tasks naming each'}: complete "
+            "each row (id, full name, English name, type, level, note) and move it into agencies.csv",
             path=inputs.source,
         ) from None
     with staging_directory(out) as stage:
@@ -159,7 +160,6 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     """Everything a build writes, as ``{relative path: bytes}``, without touching the disk."""
     sd = inputs.sources_dir
     publication = read_publication(inputs.source)
-    raw = publication.raw
     corrections = curated.load_corrections(inputs.corrections)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
     try:
@@ -226,7 +226,9 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     workbook_path = f"data/{package_meta['name']}.xlsx"
     files[workbook_path] = workbook
     resources_out.append(_workbook_resource(workbook_path, workbook))
-    descriptor = _descriptor(package_meta, doc, tables["document"][0], metadata, inputs, publication, resources_out)
+    descriptor = _descriptor(
+        package_meta, doc, tables["document"][0], metadata, inputs, publication, resources_out
+    )
     files["datapackage.json"] = json_bytes(descriptor)
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
     return files, doc, counts, warnings

@@ -81,7 +81,8 @@ def document_facts(
             facts["date_published"] = dt.date.fromisoformat(facts["date_published"])
         except ValueError:
             raise SourceError(
-                f"date_published {facts['date_published']!r} is not an ISO date (YYYY-MM-DD)", path=sidecar_path
+                f"date_published {facts['date_published']!r} is not an ISO date (YYYY-MM-DD)",
+                path=sidecar_path,
             ) from None
     for key, labels in PORTAL_FIELDS.items():
         found = _first(portal, labels)

@@ -8,7 +8,6 @@ Parquet is :mod:`cqpolicy.build.write`'s job.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
