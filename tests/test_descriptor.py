@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,14 @@ def test_every_cli_command_has_help_and_is_in_the_readme() -> None:
         assert f"cqpolicy {name}" in readme, name
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0
+
+
+def test_title_placeholders_are_filled_everywhere_the_title_goes(built_package: Path) -> None:
+    import zipfile
+
+    descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(built_package / "data" / "cqpolicy-guangyang-bay.xlsx") as workbook:
+        strings = workbook.read("xl/sharedStrings.xml").decode("utf-8")
+    for text in (descriptor["title"], descriptor["description"], strings):
+        assert not re.search(r"\{(document_number|document_number_en|title|sections|clauses|tasks)\}", text)
+    assert "(Yufu [2022] No. 5)" in descriptor["title"] and "(Yufu [2022] No. 5)" in strings

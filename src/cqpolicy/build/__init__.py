@@ -186,6 +186,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     sidecar = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
     metadata = document_facts(doc, publication.metadata, sidecar, inputs.source, inputs.metadata)
     package_meta = curated.read_json(sd / "package.json")
+    facts = _Facts.of(doc, package_meta)
 
     agencies, task_agencies = agency_tables(doc, register, inputs.source)
     tables: dict[str, list[Row]] = {
@@ -213,9 +214,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         tables,
         schemas,
         {
-            "title": str(package_meta["title"]).format_map(
-                _Facts(document_number=doc.document_number, title=doc.title)
-            ),
+            "title": facts.fill(package_meta["title"]),
             "version": package_meta["version"],
             "licence": "; ".join(licence["title"] for licence in package_meta["licenses"]),
             "source": f"{doc.title}（{doc.document_number}）",
@@ -227,7 +226,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     files[workbook_path] = workbook
     resources_out.append(_workbook_resource(workbook_path, workbook))
     descriptor = _descriptor(
-        package_meta, doc, tables["document"][0], metadata, inputs, publication, resources_out
+        package_meta, doc, facts, tables["document"][0], metadata, inputs, publication, resources_out
     )
     files["datapackage.json"] = json_bytes(descriptor)
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
@@ -302,6 +301,23 @@ def _number_en(number: str, prefixes: dict[str, str]) -> str:
 class _Facts(dict[str, object]):
     """Values for the placeholders of ``package.json``'s title and description; others stay as written."""
 
+    @classmethod
+    def of(cls, doc: Document, package_meta: dict[str, Any]) -> _Facts:
+        """The document's number (in Chinese and English), title and counts."""
+        prefixes = package_meta.get("document_prefixes_en", {})
+        return cls(
+            document_number=doc.document_number,
+            document_number_en=_number_en(doc.document_number, prefixes),
+            title=doc.title,
+            sections=len(doc.sections),
+            clauses=len(doc.clauses),
+            tasks=len(doc.tasks),
+        )
+
+    def fill(self, template: object) -> str:
+        """``template`` with its placeholders filled."""
+        return str(template).format_map(self)
+
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -327,6 +343,7 @@ def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
 def _descriptor(
     package_meta: dict[str, Any],
     doc: Document,
+    facts: _Facts,
     document_row: Row,
     metadata: dict[str, Any],
     inputs: Inputs,
@@ -363,18 +380,10 @@ def _descriptor(
             "bytes": len(raw),
         },
     ]
-    facts = _Facts(
-        document_number=doc.document_number,
-        document_number_en=_number_en(doc.document_number, package_meta.get("document_prefixes_en", {})),
-        title=doc.title,
-        sections=len(doc.sections),
-        clauses=len(doc.clauses),
-        tasks=len(doc.tasks),
-    )
     return {
         "name": package_meta["name"],
-        "title": str(package_meta["title"]).format_map(facts),
-        "description": str(package_meta["description"]).format_map(facts),
+        "title": facts.fill(package_meta["title"]),
+        "description": facts.fill(package_meta["description"]),
         "version": package_meta["version"],
         "homepage": package_meta.get("homepage"),
         "keywords": package_meta.get("keywords", []),

@@ -187,15 +187,13 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
         cells = cells_of(block)
         if header is not None and cells == header:
             continue  # the header repeated on a later page
-        if block.cells is None and len(cells) == 1 and not _NUMBER_CELL.match(cells[0]):
-            if _NOTE.match(cells[0]):
-                continue
-            if "|" not in block.text and "\t" not in block.text:
-                _bad_row(layout, cells, block, path)
         filled = [cell for cell in cells if cell]
-        if filled and len(set(filled)) == 1 and not _NUMBER_CELL.match(cells[0]) and len(cells) != 2:
-            if _NOTE.match(filled[0]):
-                continue
+        spanning = bool(filled) and len(set(filled)) == 1 and not _NUMBER_CELL.match(cells[0])
+        if spanning and _NOTE.match(filled[0]):
+            continue  # a note under the table
+        if block.cells is None and len(cells) == 1 and "|" not in block.text and "\t" not in block.text:
+            _bad_row(layout, cells, block, path)  # a paragraph inside the table
+        if spanning and len(cells) != 2:
             category = filled[0]  # a category row spanning the table
             continue
         if not cells[0] and rows and len(cells) == layout.width:

@@ -10,13 +10,15 @@ the file and row when one is malformed.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cqpolicy.build.normalise import Correction
-from cqpolicy.errors import InputError, RegisterError
+from cqpolicy.errors import RegisterError
 
 AGENCY_COLUMNS = [
     "agency_id",
@@ -219,31 +221,12 @@ def load_overrides(path: Path) -> dict[int, tuple[int, str]]:
     return overrides
 
 
-def read_source_bytes(path: Path) -> bytes:
-    """Read the source text's bytes.
-
-    Raises:
-        InputError: if it is missing, a directory or unreadable.
-    """
-    if not path.exists():
-        raise InputError("the source text does not exist; check the path given to --source", path=path)
-    if not path.is_file():
-        raise InputError("the source must be a text file, not a directory", path=path)
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the source: {error.strerror}", path=path) from None
-
-
 def write_pending(path: Path, missing: dict[str, list[int]]) -> None:
     """Write the units the register lacks to a review file in the register's columns.
 
     Each row has the name as the annex writes it, empty columns to fill in, and in ``note``
     the tasks that name it. The file is replaced whole (written beside, then renamed).
     """
-    import io
-    import os
-
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(AGENCY_COLUMNS)

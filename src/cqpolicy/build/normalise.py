@@ -115,24 +115,41 @@ def _until_stable(step: Callable[[str], str], text: str) -> str:
     return text
 
 
-def apply_corrections(lines: list[str], corrections: list[Correction], path: Path | str) -> list[str]:
-    """Apply reviewed corrections to decoded lines; a correction that no longer matches is an error.
+def correct_blocks(blocks: Sequence[Block], corrections: list[Correction], path: Path | str) -> list[Block]:
+    """Apply reviewed corrections to the block at each correction's position (its ``line``).
+
+    For a text file the position is the line; for other forms, the paragraph or table row.
 
     Raises:
-        InputError: if a correction's text is not on its line (the source changed).
+        InputError: if a correction's text is not in its block (the source changed).
     """
-    fixed = list(lines)
+    fixed = list(blocks)
+    by_at = {block.at: index for index, block in enumerate(fixed)}
     for corr in corrections:
-        index = corr.line - 1
-        if not 0 <= index < len(fixed) or corr.find not in fixed[index]:
+        index = by_at.get(corr.line)
+        if index is None or corr.find not in fixed[index].text:
             raise InputError(
                 f"correction for line {corr.line} expects {corr.find!r}, which is not there; "
                 "update or remove it in the corrections file",
                 path=path,
                 line=corr.line,
             )
-        fixed[index] = fixed[index].replace(corr.find, corr.replace)
+        block = fixed[index]
+        cells = tuple(cell.replace(corr.find, corr.replace) for cell in block.cells) if block.cells else None
+        fixed[index] = Block(block.at, block.text.replace(corr.find, corr.replace), cells)
     return fixed
+
+
+def apply_corrections(lines: list[str], corrections: list[Correction], path: Path | str) -> list[str]:
+    """:func:`correct_blocks` for plain lines (line ``n`` is the block at ``n``)."""
+    blocks = [Block(at, line) for at, line in enumerate(lines, start=1)]
+    return [block.text for block in correct_blocks(blocks, corrections, path)]
+
+
+def _official(line: str) -> str:
+    """A normalised line; a line of the mirror's trailer becomes empty."""
+    norm = normalise_line(line)
+    return "" if MIRROR_TRAILER.match(norm) else norm
 
 
 def normalise_text(
@@ -143,46 +160,22 @@ def normalise_text(
     Blank lines stay (as empty strings) so that line numbers keep pointing into
     the archived source. Mirror trailer lines become empty.
     """
-    lines = text.split("\n")
-    if corrections:
-        lines = apply_corrections(lines, corrections, path)
-    out = []
-    for line in lines:
-        norm = normalise_line(line)
-        out.append("" if MIRROR_TRAILER.match(norm) else norm)
-    return out
+    lines = apply_corrections(text.split("\n"), corrections or [], path)
+    return [_official(line) for line in lines]
 
 
 def normalise_blocks(
     blocks: Sequence[Block], corrections: list[Correction] | None = None, path: Path | str = ""
 ) -> list[Block]:
-    """Normalise a publication's blocks (text and cells); blocks left empty are dropped.
-
-    Corrections apply to the block whose position (``at``) is the correction's line: for a
-    text file that is the line, for other forms the paragraph or table row.
+    """Normalise a publication's blocks (text and cells) after its corrections; empty blocks are dropped.
 
     Raises:
         InputError: if a correction's text is not in its block (the source changed).
     """
-    fixed = list(blocks)
-    by_at = {block.at: index for index, block in enumerate(fixed)}
-    for corr in corrections or []:
-        index = by_at.get(corr.line)
-        block = fixed[index] if index is not None else None
-        if block is None or index is None or corr.find not in block.text:
-            raise InputError(
-                f"correction for line {corr.line} expects {corr.find!r}, which is not there; "
-                "update or remove it in the corrections file",
-                path=path,
-                line=corr.line,
-            )
-        cells = tuple(cell.replace(corr.find, corr.replace) for cell in block.cells) if block.cells else None
-        fixed[index] = Block(block.at, block.text.replace(corr.find, corr.replace), cells)
     out = []
-    for block in fixed:
-        text = normalise_line(block.text)
-        if not text or MIRROR_TRAILER.match(text):
-            continue
-        cells = tuple(normalise_line(cell) for cell in block.cells) if block.cells is not None else None
-        out.append(Block(block.at, text, cells))
+    for block in correct_blocks(blocks, corrections or [], path):
+        text = _official(block.text)
+        if text:
+            cells = tuple(normalise_line(cell) for cell in block.cells) if block.cells is not None else None
+            out.append(Block(block.at, text, cells))
     return out

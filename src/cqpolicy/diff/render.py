@@ -193,12 +193,12 @@ def presented(result: DiffResult) -> dict[str, list[Change]]:
     return by_table
 
 
-def _assignment_order(change: Change) -> tuple[int, Any, int]:
+def _assignment_order(change: Change) -> tuple[Any, int]:
     """Keep the diff's order of tasks; within a task, added assignments by position."""
     key = change.new_key if change.new_key is not None else change.old_key
     task = key[0] if isinstance(key, tuple) and key else key
     position = (change.row or {}).get("position") if change.kind == "added" else None
-    return (0, sort_token(task), position if isinstance(position, int) else 0)
+    return (sort_token(task), position if isinstance(position, int) else 0)
 
 
 def _foldable(change: Change) -> bool:

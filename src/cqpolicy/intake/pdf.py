@@ -75,6 +75,10 @@ def read_pdf(data: bytes, path: Path) -> list[Block]:
             "version of the policy, or run OCR on the PDF first",
             path=path,
         )
+    first_text: dict[int, _Item] = {}
+    for item in items:
+        if item.cells is None:
+            first_text.setdefault(item.page, item)
     merged: list[_Item] = []
     for item in items:
         previous = merged[-1] if merged else None
@@ -85,17 +89,13 @@ def read_pdf(data: bytes, path: Path) -> list[Block]:
             and previous.cells is None
             and item.unindented
             and previous.full
-            and item is _first_text(items, item.page)
+            and item is first_text[item.page]
         ):
             previous.text += item.text  # a paragraph that goes on on the next page
             previous.full, previous.page = item.full, item.page
             continue
         merged.append(item)
     return [Block(at, item.text, item.cells) for at, item in enumerate(merged, start=1)]
-
-
-def _first_text(items: list[_Item], page: int) -> _Item | None:
-    return next((item for item in items if item.page == page and item.cells is None), None)
 
 
 def _page_items(number: int, page: Any) -> list[_Item]:

@@ -35,6 +35,9 @@ METADATA_LABELS = (
 )
 _LABEL = re.compile(r"(?P<label>" + "|".join(METADATA_LABELS) + r")\s*[：:]")
 _SPACE = " \t\u3000\xa0"
+#: A section heading (``一、…``): the document's body has started.
+_SECTION = re.compile(r"^[一二三四五六七八九十]+、")
+_TITLE_NOISE = re.compile(r"[\s\u3000《》]")
 
 #: Chrome that can stand anywhere on the page: one whole block each.
 _CHROME = re.compile(
@@ -111,7 +114,7 @@ def strip_portal(blocks: list[Block]) -> tuple[list[Block], dict[str, str], int]
         if _CHROME.match(text) or _AFTER_DOCUMENT.match(text):
             dropped += 1
             continue
-        if re.match(r"^[一二三四五六七八九十]+、", text):
+        if _SECTION.match(text):
             body_started = True
         kept.append(block)
     start = _document_start(kept, metadata)
@@ -124,12 +127,12 @@ def _document_start(blocks: list[Block], metadata: dict[str, str]) -> int:
     Anything before (a site banner, a toolbar the chrome patterns do not know) is not the
     document. Without a title in the metadata, or when no block starts it, nothing is dropped.
     """
-    title = re.sub(r"[\s\u3000《》]", "", metadata.get("标题", "") or metadata.get("文件名称", ""))
+    title = _TITLE_NOISE.sub("", metadata.get("标题", "") or metadata.get("文件名称", ""))
     if len(title) < 4:
         return 0
     for index, block in enumerate(blocks):
-        text = re.sub(r"[\s\u3000《》]", "", block.text)
-        if re.match(r"^[一二三四五六七八九十]+、", block.text.strip(_SPACE)):
+        text = _TITLE_NOISE.sub("", block.text)
+        if _SECTION.match(block.text.strip(_SPACE)):
             break
         if len(text) >= 4 and title.startswith(text):
             return index
