@@ -59,6 +59,12 @@ _KNOWN_PROFILES = {
     "fiscal-data-package",
     "data-resource",
     "tabular-data-resource",
+    # The Data Package standard's own profiles, which frictionless knows without fetching them.
+    *(
+        f"https://datapackage.org/profiles/{version}/{name}.json"
+        for version in ("1.0", "2.0")
+        for name in ("datapackage", "dataresource", "tableschema", "tabledialect")
+    ),
 }
 
 Format = Literal["csv", "parquet"]

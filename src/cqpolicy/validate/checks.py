@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from cqpolicy.errors import InputError
 from cqpolicy.findings import Finding
 from cqpolicy.package import load_table, resource_list, schema_fields, table_resources, table_schema
+from cqpolicy.validate.conformance import check_citations, check_profile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1136,6 +1137,8 @@ CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("links", check_links),
     ("row-order", check_row_order),
     ("workbook", check_workbook),
+    ("descriptor-profile", check_profile),
+    ("citations", check_citations),
 ]
 
 

@@ -4,7 +4,8 @@ frictionless checks the descriptor against the Data Package profiles, then reads
 each CSV resource: encoding (the descriptor declares ``utf-8``, so a GB18030 or
 UTF-16 re-save is an ``encoding-error``), labels, types, constraints, primary and
 foreign keys, and ``bytes`` and ``hash``; and the ``hash`` and ``bytes`` of the
-Excel file. Each frictionless error becomes one finding whose check id is the
+Excel file, whose first sheet it reads as a table from the row ``dialect.headerRows`` names.
+Each frictionless error becomes one finding whose check id is the
 frictionless error type (``foreign-key``, ``type-error``, ``hash-count``, ...).
 
 The Parquet copies are left out of the data pass on purpose: frictionless 5 reads
@@ -27,15 +28,15 @@ from typing import Any
 from cqpolicy.findings import Finding
 
 LAYER = "frictionless"
-#: Resource formats this layer reads; the package layer covers the others.
-DATA_FORMATS = {"csv"}
+#: Resource formats this layer does not read (the package layer covers them; see the module docstring).
+SKIPPED_FORMATS = {"parquet"}
 #: Errors per resource before frictionless stops reading it.
 LIMIT_ERRORS = 200
 
 
 def in_scope(resource: dict[str, Any]) -> bool:
-    """Whether frictionless reads this resource's data (CSV tables and plain files)."""
-    return resource.get("format") in DATA_FORMATS or resource.get("type") == "file"
+    """Whether frictionless reads this resource's data (every resource but the Parquet copies)."""
+    return resource.get("format") not in SKIPPED_FORMATS
 
 
 def run_frictionless(root: Path, descriptor: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
