@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cqpolicy.build import build_package
 from cqpolicy.errors import CqpolicyError
-from cqpolicy.publish.docs import render_data_dictionary, replace_section
+from cqpolicy.publish.docs import refresh_readme
 from cqpolicy.publish.report import build_report
 from cqpolicy.validate import validate_package
 
@@ -35,10 +35,10 @@ def main() -> int:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    updated = replace_section(text, render_data_dictionary(descriptor, ROOT))
+    updated = refresh_readme(text, descriptor, ROOT)
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
-        print("updated the data dictionary in README.md", file=sys.stderr)
+        print("updated the data dictionary and citation in README.md", file=sys.stderr)
 
     try:
         summary = build_report(ROOT, ROOT / "docs" / "report")

@@ -41,12 +41,19 @@ def test_rebuilding_changes_no_byte(built_package: Path, tmp_path: Path, sources
 
 def test_shipped_package_is_what_the_sources_build(built_package: Path) -> None:
     root = Path(__file__).resolve().parent.parent
-    shipped = {k: v for k, v in tree_digest(root).items() if k.startswith("data/") or k == "datapackage.json"}
-    assert shipped == tree_digest(built_package), "run `make publish` and commit the result"
+    built = tree_digest(built_package)
+    shipped = {k: v for k, v in tree_digest(root).items() if k.startswith("data/") or k in built}
+    assert shipped == built, "run `make publish` and commit the result"
 
 
 def test_build_leaves_only_the_package_behind(built_package: Path) -> None:
-    assert sorted(p.name for p in built_package.iterdir()) == ["data", "datapackage.json"]
+    names = sorted(p.relative_to(built_package).as_posix() for p in built_package.rglob("*") if p.is_file())
+    assert [n for n in names if not n.startswith("data/")] == [
+        ".zenodo.json",
+        "CITATION.cff",
+        "datapackage.json",
+        "docs/dataset.jsonld",
+    ]
 
 
 def test_csv_files_are_utf8_lf_without_bom(built_package: Path) -> None:
@@ -135,7 +142,13 @@ def test_broken_source_fails_with_one_sentence_and_leaves_package_untouched(
     assert result.stderr.count("\n") == 1, result.stderr  # one sentence, no traceback
     assert "Traceback" not in result.output
     assert tree_digest(out) == before
-    assert sorted(p.name for p in out.iterdir()) == ["data", "datapackage.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".zenodo.json",
+        "CITATION.cff",
+        "data",
+        "datapackage.json",
+        "docs",
+    ]
 
 
 def test_register_entry_removed_fails_naming_task_name_and_file(sources_copy: Path, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def test_package_metadata_is_complete(descriptor: dict[str, Any]) -> None:
 
 
 def test_every_field_has_type_title_description_and_constraints(descriptor: dict[str, Any]) -> None:
-    tabular = [r for r in descriptor["resources"] if r.get("profile") == "tabular-data-resource"]
+    tabular = [r for r in descriptor["resources"] if r.get("type") == "table"]
     assert len(tabular) == 18
     for resource in tabular:
         schema = resource["schema"]
@@ -66,6 +66,10 @@ def test_code_list_columns_are_enumerated_and_keyed(descriptor: dict[str, Any]) 
     agencies = next(r for r in descriptor["resources"] if r["name"] == "agencies")
     fields = {f["name"]: f for f in agencies["schema"]["fields"]}
     assert "collective" in fields["agency_type"]["constraints"]["enum"]
+    # v2 categories carry the same codes, each with its Chinese and English label
+    categories = fields["agency_type"]["categories"]
+    assert [c["value"] for c in categories] == fields["agency_type"]["constraints"]["enum"]
+    assert {"value": "collective", "label": "集合称谓 / Collective reference"} in categories
     targets = {fk["reference"]["resource"] for fk in agencies["schema"]["foreignKeys"]}
     assert targets == {"agency_types", "levels"}
 

@@ -84,7 +84,11 @@ def test_released_package_is_what_a_rebuild_from_sources_gives(repo: Path, tmp_p
     release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
     rebuilt = tmp_path / "rebuilt"
     build_package(source=None, out=rebuilt, sources_dir=repo / "sources")
-    released = {k: v for k, v in snapshot(repo).items() if k.startswith(("data/", "datapackage.json"))}
+    released = {
+        k: v
+        for k, v in snapshot(repo).items()
+        if k.startswith(("data/", "datapackage.json", "CITATION.cff", ".zenodo.json", "docs/dataset.jsonld"))
+    }
     assert snapshot(rebuilt) == released
 
 

@@ -32,7 +32,7 @@ def package_zip(built_package: Path, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copytree(built_package, package, dirs_exist_ok=True)
     for name in ("README.md", "LICENSE.md", "CHANGELOG.md"):
         shutil.copy2(ROOT / name, package / name)
-    return pack_package(package, tmp_path_factory.mktemp("dist")).path
+    return pack_package(package, tmp_path_factory.mktemp("dist"), allow_unreleased=True).path
 
 
 def _csv_resources(descriptor: dict[str, object]) -> list[dict[str, object]]:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def packed(built_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package as people download it: cqpolicy pack's zip."""
-    return pack_package(built_package, tmp_path_factory.mktemp("dist")).path
+    return pack_package(built_package, tmp_path_factory.mktemp("dist"), allow_unreleased=True).path
 
 
 @pytest.mark.parametrize("form", ["directory", "descriptor", "zip"])

@@ -397,6 +397,18 @@ def workbook_cell(old: str, new: str) -> Callable[[Pkg], None]:
     return mutate
 
 
+def replace_in_file(relative: str, old: str, new: str) -> Callable[[Pkg], None]:
+    """Edit a file beside the data (a citation record) as a hand edit would."""
+
+    def mutate(pkg: Pkg) -> None:
+        path = pkg.root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {relative}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return mutate
+
+
 def truncate_file(relative: str) -> Callable[[Pkg], None]:
     def mutate(pkg: Pkg) -> None:
         path = pkg.root / relative
@@ -797,6 +809,40 @@ FAULTS: list[Fault] = [
     ),
     Fault("parquet-resource-dropped", drop_resource("tasks-parquet"), ("package:resource-missing",), PK),
     Fault("workbook-cell-edited", workbook_cell("南岸区", "南岸新区"), ("package:workbook-drift",), PK),
+    # conformance: the v2 profile and the citation records
+    Fault(
+        "resource-type-v1-file",
+        resource_edit("roles", lambda r: r.__setitem__("type", "file")),
+        ("package:descriptor-profile",),
+        PK,
+    ),
+    Fault(
+        "descriptor-schema-dropped",
+        lambda pkg: pkg.edit_descriptor(lambda d: d.pop("$schema")),
+        ("package:descriptor-profile",),
+        PK,
+    ),
+    Fault(
+        "zenodo-version-stale",
+        replace_in_file(".zenodo.json", '"version": "', '"version": "0.'),
+        ("package:citation-mismatch",),
+        PK,
+        rehash=False,
+    ),
+    Fault(
+        "cff-licence-changed",
+        replace_in_file("CITATION.cff", "license: CC0-1.0", "license: CC-BY-4.0"),
+        ("package:citation-mismatch",),
+        PK,
+        rehash=False,
+    ),
+    Fault(
+        "jsonld-date-changed",
+        replace_in_file("docs/dataset.jsonld", '"datePublished": "2', '"datePublished": "1'),
+        ("package:citation-mismatch",),
+        PK,
+        rehash=False,
+    ),
     Fault(
         "workbook-corrupt",
         truncate_file("data/cqpolicy-guangyang-bay.xlsx"),
@@ -912,11 +958,9 @@ class Outcome:
 
 
 def make_copy(package: Path, suites: Path, workdir: Path) -> Pkg:
-    """A writable copy of ``package`` (descriptor and data) and of the ``suites`` in ``workdir``."""
+    """A writable copy of ``package`` (descriptor, data, citation records) and of the ``suites``."""
     root = workdir / "pkg"
-    root.mkdir(parents=True)
-    shutil.copy2(package / "datapackage.json", root / "datapackage.json")
-    shutil.copytree(package / "data", root / "data")
+    shutil.copytree(package, root)
     shutil.copytree(suites, workdir / "suites")
     return Pkg(root=root, suites=workdir / "suites")
 

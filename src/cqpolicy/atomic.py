@@ -37,9 +37,11 @@ def commit_package(stage: Path, out: Path, entries: tuple[str, ...] = ("data", "
     try:
         for name in entries:
             if (out / name).exists():
+                (backup / name).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(out / name, backup / name)
                 moved_aside.append(name)
         for name in entries:
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / name, out / name)
             moved_in.append(name)
     except OSError:

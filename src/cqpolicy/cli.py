@@ -105,18 +105,28 @@ def build(source: Path | None, out: Path, sources_dir: Path | None) -> None:
     default=None,
     help="Directory for the zip (default: dist/ inside PACKAGE).",
 )
+@click.option(
+    "--allow-unreleased",
+    is_flag=True,
+    help="Pack data that are not a released version; the file name gets +unreleased.",
+)
 @_friendly_errors
-def pack(package: Path, dist: Path | None) -> None:
+def pack(package: Path, dist: Path | None, allow_unreleased: bool) -> None:
     """Pack the package into dist/<name>-<version>.zip, the file people download.
 
-    The zip holds datapackage.json, the data files, README, licence and
-    changelog; validate, diff and load accept it as it is.
+    The zip holds datapackage.json, the data files, a README for readers, the
+    summary page and charts, the citation records, sources/, licence and
+    changelog; validate, diff and load accept it as it is. Only a released
+    version is packed: exit code 1 when the data differ from the release their
+    version names (use --allow-unreleased), 2 when the package is unusable.
 
-    Example: cqpolicy pack && cqpolicy validate dist/cqpolicy-guangyang-bay-1.0.0.zip
+    Example: cqpolicy pack && cqpolicy validate dist/cqpolicy-guangyang-bay-1.2.0.zip
     """
     from cqpolicy.publish.pack import pack_package
 
-    result = pack_package(package, dist)
+    result = pack_package(package, dist, allow_unreleased=allow_unreleased)
+    if not result.released:
+        click.echo("warning: these data are not a released version; the zip is marked +unreleased", err=True)
     click.echo(str(result.path))
 
 

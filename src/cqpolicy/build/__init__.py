@@ -20,6 +20,7 @@ from typing import Any
 
 from cqpolicy.atomic import commit_package, staging_directory
 from cqpolicy.build import curated
+from cqpolicy.build.citation import CITATION_FILES, citation_files
 from cqpolicy.build.mapping import map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
@@ -33,12 +34,16 @@ from cqpolicy.build.tables import (
     section_table,
     task_table,
 )
-from cqpolicy.build.workbook import workbook_bytes
+from cqpolicy.build.workbook import about_table_header_row, workbook_bytes
 from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
 from cqpolicy.errors import InputError, RegisterError, SourceError
 from cqpolicy.intake import Publication, read_publication
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+#: The Data Package profile the descriptor conforms to (vendored in ``resources/profiles/2.0``).
+DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+#: What a build writes into its output directory, replaced all at once.
+PACKAGE_ENTRIES = ("data", "datapackage.json", *CITATION_FILES)
 #: How the descriptor names each form of publication.
 FORM_NAMES = {"text": "text", "html": "web page", "docx": "Word document", "pdf": "PDF document"}
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,7 +157,7 @@ def build_package(
             target = stage / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        commit_package(stage, out)
+        commit_package(stage, out, PACKAGE_ENTRIES)
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
 
 
@@ -185,7 +190,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     warnings.extend(doc.warnings)
     sidecar = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
     metadata = document_facts(doc, publication.metadata, sidecar, inputs.source, inputs.metadata)
-    package_meta = curated.read_json(sd / "package.json")
+    package_meta = curated.read_package_meta(sd / "package.json")
     facts = _Facts.of(doc, package_meta)
 
     agencies, task_agencies = agency_tables(doc, register, inputs.source)
@@ -204,7 +209,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     for schema in schemas:
         name = schema["name"]
         rows = tables[name]
-        fields = _fields_with_enums(schema["fields"], codes)
+        fields = _fields_with_codes(schema["fields"], codelists)
         csv_data = csv_bytes(rows, fields)
         parquet_data = parquet_bytes(rows, fields, schema["description"])
         files[f"data/{name}.csv"] = csv_data
@@ -229,18 +234,31 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
         package_meta, doc, facts, tables["document"][0], metadata, inputs, publication, resources_out
     )
     files["datapackage.json"] = json_bytes(descriptor)
+    files.update(citation_files(descriptor))
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
     return files, doc, counts, warnings
 
 
-def _fields_with_enums(fields: list[dict[str, Any]], codes: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Add ``enum`` constraints to code-list columns from the curated code lists."""
-    column_codelist = {"agency_type": "agency_types", "level": "levels", "role": "roles"}
+#: Which curated code list each code-list column takes its values from.
+COLUMN_CODELISTS = {"agency_type": "agency_types", "level": "levels", "role": "roles"}
+
+
+def _fields_with_codes(fields: list[dict[str, Any]], codelists: dict[str, list[Row]]) -> list[dict[str, Any]]:
+    """Describe code-list columns from the curated code lists, twice over.
+
+    Data Package v2 ``categories`` carry each code with its Chinese and English label (for
+    readers and tools that show labels); the ``enum`` constraint carries the same codes for
+    validators that enforce constraints (frictionless does not enforce ``categories``).
+    """
     out = copy.deepcopy(fields)
     for field_ in out:
-        codelist = column_codelist.get(field_["name"])
+        codelist = COLUMN_CODELISTS.get(field_["name"])
         if codelist:
-            field_.setdefault("constraints", {})["enum"] = sorted(codes[codelist])
+            rows = sorted(codelists[codelist], key=lambda row: str(row["code"]))
+            field_["categories"] = [
+                {"value": row["code"], "label": f"{row['label_zh']} / {row['label_en']}"} for row in rows
+            ]
+            field_.setdefault("constraints", {})["enum"] = [row["code"] for row in rows]
     return out
 
 
@@ -261,7 +279,7 @@ def _resources(
         "path": f"data/{name}.csv",
         "title": schema["title"],
         "description": schema["description"],
-        "profile": "tabular-data-resource",
+        "type": "table",
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
@@ -279,7 +297,7 @@ def _resources(
         "path": f"data/{name}.parquet",
         "title": f"{schema['title']} (Parquet)",
         "description": f"Same rows and values as {name}.csv, typed, in Parquet. {schema['description']}",
-        "profile": "tabular-data-resource",
+        "type": "table",
         "format": "parquet",
         "mediatype": PARQUET_MEDIATYPE,
         # No "bytes": frictionless 5 mis-counts Parquet bytes; cqpolicy validate checks the hash itself.
@@ -323,18 +341,23 @@ class _Facts(dict[str, object]):
 
 
 def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
-    """The Excel copy: a plain data resource (not tabular: it has a sheet per table)."""
+    """The Excel copy: a data resource without ``type``, since it is not one table but a sheet per table.
+
+    Data Package v2 defines only ``type: "table"``; other resources leave it out. A reader
+    that opens the file as a table anyway (frictionless does, by its extension) reads the
+    first sheet, 说明 About: ``dialect.headerRows`` points it at the sheet's table of tables
+    and columns, below the title and the facts.
+    """
     return {
         "name": "workbook",
-        "type": "file",  # so that frictionless checks its hash and size but does not read it as one table
         "path": path,
         "title": "Excel workbook / Excel 工作簿",
         "description": "All tables in one Excel workbook, a sheet per table, with a first sheet that "
         "explains the tables and columns in Chinese and English. Same values as the CSV files; "
         "cqpolicy validate checks that.",
-        "profile": "data-resource",
         "format": "xlsx",
         "mediatype": XLSX_MEDIATYPE,
+        "dialect": {"headerRows": [about_table_header_row()]},
         "bytes": len(data),
         "hash": f"sha256:{sha256(data)}",
     }
@@ -381,16 +404,23 @@ def _descriptor(
         },
     ]
     return {
+        "$schema": DATA_PACKAGE_PROFILE,
         "name": package_meta["name"],
+        "id": package_meta["id"],
         "title": facts.fill(package_meta["title"]),
         "description": facts.fill(package_meta["description"]),
         "version": package_meta["version"],
-        "homepage": package_meta.get("homepage"),
+        "created": created_from_release(package_meta["released"]),
+        "homepage": package_meta["homepage"],
         "keywords": package_meta.get("keywords", []),
         "licenses": package_meta["licenses"],
         "contributors": package_meta.get("contributors", []),
         "sources": [source for source in sources if source.get("path")],
         "document": {key: value for key, value in document.items() if value is not None},
-        "profile": "data-package",
         "resources": resources_out,
     }
+
+
+def created_from_release(released: str) -> str:
+    """The descriptor's ``created``: the release date at midnight UTC, never the build clock."""
+    return f"{released}T00:00:00Z"

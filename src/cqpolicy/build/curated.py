@@ -10,9 +10,11 @@ the file and row when one is malformed.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,46 @@ def read_json(path: Path) -> dict[str, Any]:
         raise RegisterError(f"not valid JSON: {error.msg}", path=path, line=error.lineno) from None
     if not isinstance(data, dict):
         raise RegisterError("must hold a JSON object", path=path)
+    return data
+
+
+#: What ``sources/package.json`` must hold, and how each value is checked.
+_PACKAGE_KEYS: dict[str, tuple[str, str]] = {
+    "name": (r"^[a-z0-9][a-z0-9._-]*$", "a lower-case name of letters, digits, '.', '_' and '-'"),
+    "id": (r"^\S+$", "a stable identifier without spaces (a UUID or a DOI)"),
+    "version": (r"^\d+\.\d+\.\d+$", "a SemVer version such as 1.2.0"),
+    "released": (r"^\d{4}-\d{2}-\d{2}$", "the release date as YYYY-MM-DD"),
+    "homepage": (r"^https?://\S+$", "the package's home as an http(s) URL"),
+    "title": (r"\S", "a title"),
+    "description": (r"\S", "a description"),
+}
+
+
+def read_package_meta(path: Path) -> dict[str, Any]:
+    """Read ``sources/package.json`` and check the keys the build copies into the descriptor.
+
+    Raises:
+        RegisterError: naming the first key that is missing or malformed.
+    """
+    data = read_json(path)
+    for key, (pattern, what) in _PACKAGE_KEYS.items():
+        value = data.get(key)
+        if not isinstance(value, str) or not re.search(pattern, value):
+            raise RegisterError(f"'{key}' must be {what}, not {value!r}", path=path)
+    try:
+        dt.date.fromisoformat(data["released"])
+    except ValueError:
+        raise RegisterError(f"'released' {data['released']!r} is not a real date", path=path) from None
+    for key, required in (("licenses", "name"), ("contributors", "title")):
+        items = data.get(key)
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(item, dict) and isinstance(item.get(required), str) for item in items)
+        ):
+            raise RegisterError(
+                f"'{key}' must be a non-empty list of objects, each with a '{required}'", path=path
+            )
     return data
 
 

@@ -20,6 +20,17 @@ Row = dict[str, Any]
 _LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw"}
 _MAX_WIDTH = 60
 _LONG_WIDTH = 80
+#: The labels of the facts at the top of the About sheet, in order.
+_ABOUT_LABELS = ("版本 Version", "来源 Source", "官方网址 Official record", "许可 Licence", "说明 Notes")
+
+
+def about_table_header_row() -> int:
+    """The row (from 1) of the About sheet's table of tables and columns.
+
+    The descriptor names it as the workbook's ``dialect.headerRows``, so that a reader of
+    the first sheet as a table (as frictionless does) finds the table, not the title.
+    """
+    return len(_ABOUT_LABELS) + 4
 
 
 def display_width(text: str) -> int:
@@ -125,25 +136,25 @@ def _about_sheet(
     sheet.set_column(2, 2, 12)
     sheet.set_column(3, 3, 90, wrap)
     sheet.write_string(0, 0, about["title"], heading)
-    lines = [
-        ("版本 Version", about["version"]),
-        ("来源 Source", about["source"]),
-        ("官方网址 Official record", about["official_url"]),
-        ("许可 Licence", about["licence"]),
+    values = [
+        about["version"],
+        about["source"],
+        about["official_url"],
+        about["licence"],
         (
-            "说明 Notes",
             "每个表格一个工作表；第一行为列名。"
             " One sheet per table; the first row holds the column names. "
             "role = lead 指责任单位栏中列于首位的单位（惯例，原文未明确规定）；"
             "lead marks the first-listed unit, by convention (the text itself does not say so). "
             "市级有关部门 (agency_type = collective) 不是单一机构，不应计为一个单位；"
-            "it is not one body and must never be counted as one.",
+            "it is not one body and must never be counted as one."
         ),
     ]
+    lines = list(zip(_ABOUT_LABELS, values, strict=True))
     for r, (label, value) in enumerate(lines, start=2):
         sheet.write_string(r, 0, label, bold)
         sheet.merge_range(r, 1, r, 3, value, wrap)
-    r = len(lines) + 3
+    r = about_table_header_row() - 1
     for col, label in enumerate(["表 Table", "列 Column", "类型 Type", "含义 Meaning"]):
         sheet.write_string(r, col, label, bold)
     for schema in schemas:

@@ -158,6 +158,12 @@ def resolve_revision(repo: Path, revision: str, subdir: str = "") -> str:
     )
 
 
+def show_file(repo: Path, commit: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``commit``, or ``None`` when it has no such file."""
+    done = _git(repo, "show", f"{commit}:{path}")
+    return done.stdout if done.returncode == 0 else None
+
+
 def _descriptor_path(subdir: str) -> str:
     return str(PurePosixPath(subdir.strip("/")) / DESCRIPTOR) if subdir.strip("/") else DESCRIPTOR
 

@@ -1,22 +1,54 @@
 """Pack the package into the one file people download: ``dist/<name>-<version>.zip``.
 
-The zip holds ``datapackage.json``, every file its resources name, the README,
-the licence and the changelog, under one top folder ``<name>-<version>/``.
+The zip holds, under one top folder ``<name>-<version>/``:
+
+- ``datapackage.json`` and every file its resources name, read through the same safe
+  reader as ``validate``, ``diff`` and ``load`` (no absolute paths, no ``..``, no links
+  leading out, regular files only);
+- a README written for the person who downloaded it (:mod:`cqpolicy.publish.download`),
+  with every link resolving inside the zip;
+- the summary page and its charts (``docs/report/``), the bilingual reading page
+  (``docs/policy.md``) when there is one, the citation records, the licence and changelog;
+- ``sources/``: the archived source and every curated file, so that ``cqpolicy validate``
+  can re-derive the data from them.
+
+A zip carries a version number, so it is written only for a released version: when the data
+differ from what the release of that version committed (or the version was never released),
+packing stops unless ``allow_unreleased``, which marks the file name ``+unreleased``.
 Entries are sorted and carry a fixed timestamp, so packing twice gives the same bytes.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from cqpolicy.errors import InputError
+from cqpolicy.build.citation import CITATION_FILES
+from cqpolicy.errors import CqpolicyError, InputError
+from cqpolicy.package import check_descriptor_paths, read_descriptor
+from cqpolicy.publish.download import download_readme
 
-#: Files beside datapackage.json that go into the zip when present.
-EXTRA_FILES = ("README.md", "LICENSE.md", "CHANGELOG.md")
+#: Files beside datapackage.json that go into the zip when present (the README is generated).
+EXTRA_FILES = ("LICENSE.md", "CHANGELOG.md", *CITATION_FILES, "docs/policy.md")
+#: Folders copied whole (regular files only) when present.
+EXTRA_FOLDERS = ("docs/report", "sources")
+#: Files in those folders that are not part of a package (review files of a failed build).
+_SKIPPED = re.compile(r"(^|/)(\.[^/]*|[^/]*\.pending\.csv)$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 _FIXED_TIME = (2022, 1, 25, 0, 0, 0)
+#: Bounds on what one zip may hold.
+MAX_FILES = 2_000
+MAX_BYTES = 500 * 1024 * 1024
+
+
+class UnreleasedError(CqpolicyError):
+    """The package's data are not those of the release its version names (exit code 1)."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -25,37 +57,134 @@ class PackResult:
 
     path: Path
     files: tuple[str, ...]
+    released: bool
 
 
-def pack_package(root: Path = Path("."), dist: Path | None = None) -> PackResult:
+def pack_package(
+    root: Path = Path("."), dist: Path | None = None, *, allow_unreleased: bool = False
+) -> PackResult:
     """Write ``dist/<name>-<version>.zip`` from the package in ``root``.
 
     Raises:
-        InputError: if ``datapackage.json`` or a file it names is missing.
+        InputError: no descriptor, a name or version unfit for a file name, a resource path that
+            is unsafe, missing or not a regular file, or a package beyond the size bounds (exit 2).
+        UnreleasedError: the data are not those of a released version (exit 1), unless
+            ``allow_unreleased``.
     """
-    descriptor_path = root / "datapackage.json"
-    if not descriptor_path.is_file():
-        raise InputError("no datapackage.json here; run `cqpolicy build` first", path=root)
-    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    top = f"{descriptor['name']}-{descriptor['version']}"
-    names = ["datapackage.json"]
-    for resource in descriptor["resources"]:
-        path = resource["path"]
-        if not (root / path).is_file():
-            raise InputError(
-                f"resource {resource['name']} names {path}, which is missing", path=descriptor_path
-            )
-        names.append(path)
-    names.extend(name for name in EXTRA_FILES if (root / name).is_file())
+    descriptor = read_descriptor(root)
+    name, version = descriptor.get("name"), descriptor.get("version")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InputError(
+            f"the package name {name!r} cannot name a file: use lower-case letters, digits, '.', '_' and '-'",
+            path=root / "datapackage.json",
+        )
+    if not isinstance(version, str) or not _VERSION.match(version):
+        raise InputError(
+            f"the version {version!r} is not a SemVer version such as 1.2.0", path=root / "datapackage.json"
+        )
+    files = check_descriptor_paths(root, descriptor)
+    difference = release_difference(root, descriptor)
+    released = difference is None
+    if difference is not None and not allow_unreleased:
+        raise UnreleasedError(
+            f"{difference}; release it with `cqpolicy release`, or pack it "
+            "marked as unreleased with --allow-unreleased",
+            path=root,
+        )
+    members = {"datapackage.json": root / "datapackage.json"}
+    for resource_name, path in files.items():
+        members[path.relative_to(root).as_posix()] = _regular(path, f"resource {resource_name}", root)
+    for extra in EXTRA_FILES:
+        if (root / extra).is_file() and not (root / extra).is_symlink():
+            members[extra] = root / extra
+    for folder in EXTRA_FOLDERS:
+        members.update(_folder(root, folder))
+    _check_bounds(members, root)
+    contents = {member: path.read_bytes() for member, path in members.items()}
+    contents["README.md"] = download_readme(descriptor, set(contents)).encode("utf-8")
+    top = f"{name}-{version}" + ("" if released else "+unreleased")
     dist = dist or root / "dist"
     dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
     partial = target.with_suffix(".zip.partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(names):
-            info = zipfile.ZipInfo(f"{top}/{name}", date_time=_FIXED_TIME)
+        for member in sorted(contents):
+            info = zipfile.ZipInfo(f"{top}/{member}", date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, (root / name).read_bytes())
+            archive.writestr(info, contents[member])
     partial.replace(target)
-    return PackResult(path=target, files=tuple(sorted(names)))
+    return PackResult(path=target, files=tuple(sorted(contents)), released=released)
+
+
+def _regular(path: Path, what: str, root: Path) -> Path:
+    if path.is_symlink() or not path.is_file():
+        state = "missing" if not path.exists() and not path.is_symlink() else "not a regular file"
+        raise InputError(
+            f"{what} names {path.relative_to(root).as_posix()}, which is {state}; rebuild the package",
+            path=root / "datapackage.json",
+        )
+    return path
+
+
+def _folder(root: Path, folder: str) -> dict[str, Path]:
+    base = root / folder
+    if not base.is_dir() or base.is_symlink():
+        return {}
+    out: dict[str, Path] = {}
+    for path in sorted(base.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if _SKIPPED.search(relative) or (path.is_dir() and not path.is_symlink()):
+            continue
+        out[relative] = _regular(path, f"{folder}/", root)
+    return out
+
+
+def _check_bounds(members: dict[str, Path], root: Path) -> None:
+    total = sum(path.stat().st_size for path in members.values())
+    if len(members) > MAX_FILES or total > MAX_BYTES:
+        raise InputError(
+            f"the package holds {len(members)} files, {total:,} bytes; a zip holds at most {MAX_FILES} files "
+            f"and {MAX_BYTES:,} bytes",
+            path=root,
+        )
+
+
+def release_difference(root: Path, descriptor: dict[str, object]) -> str | None:
+    """Why the package in ``root`` is not the release its version names, or ``None`` when it is.
+
+    The release of version V is the commit that first gave ``datapackage.json`` version V
+    (see :func:`cqpolicy.diff.revisions.version_commit`). The package is that release when
+    its descriptor is byte for byte the one committed then and every resource file matches
+    the ``hash`` the descriptor gives it.
+    """
+    from cqpolicy.diff.revisions import git_toplevel, show_file, version_commit
+
+    version = str(descriptor.get("version"))
+    repo = git_toplevel(root)
+    if repo is None:
+        return (
+            f"{root} is not in a git repository, so whether version {version} is released cannot be checked"
+        )
+    subdir = root.resolve().relative_to(repo.resolve()).as_posix()
+    subdir = "" if subdir == "." else subdir
+    commit = version_commit(repo, version, subdir)
+    if commit is None:
+        return f"version {version} has not been released: no commit of {root / 'datapackage.json'} has it"
+    committed = show_file(
+        repo, commit, str(PurePosixPath(subdir) / "datapackage.json") if subdir else "datapackage.json"
+    )
+    if committed != (root / "datapackage.json").read_bytes():
+        return (
+            f"datapackage.json differs from the one released as {version} (commit {commit[:12]}), "
+            "so the data are not those of that release"
+        )
+    resources = descriptor.get("resources")
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            continue
+        expected = str(resource.get("hash", "")).removeprefix("sha256:")
+        path = root / resource["path"]
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            return f"{resource['path']} differs from the file released as {version} (sha256 mismatch)"
+    return None

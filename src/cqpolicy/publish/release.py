@@ -135,6 +135,7 @@ def release_package(
 
         new_version = bump_version(old_version, result.suggested_bump)
         package_meta["version"] = new_version
+        package_meta["released"] = date
         _write_json(staged / "package.json", package_meta)
         build_package(source=staged / archived, out=work / "package", sources_dir=staged, shown_sources=shown)
 
@@ -251,15 +252,15 @@ def _validate(package: Path) -> tuple[bool, str]:
 
 
 def _refreshed_readme(root: Path, package: Path) -> str | None:
-    """The README with its data dictionary regenerated from the new package, if it changes."""
+    """The README with its data dictionary and citation regenerated from the new package, if it changes."""
     readme = root / "README.md"
     if not readme.is_file():
         return None
-    from cqpolicy.publish.docs import render_data_dictionary, replace_section
+    from cqpolicy.publish.docs import refresh_readme
 
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
     text = readme.read_text(encoding="utf-8")
-    updated = replace_section(text, render_data_dictionary(descriptor, package))
+    updated = refresh_readme(text, descriptor, package)
     return updated if updated != text else None
 
 
@@ -334,16 +335,18 @@ def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
 def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
     """Move the new package, then the curated files, into ``root``; undo everything on failure."""
     from cqpolicy.atomic import commit_package
+    from cqpolicy.build import PACKAGE_ENTRIES
 
     backup = work / "previous"
     backup.mkdir()
-    for name in ("data", "datapackage.json"):
+    for name in PACKAGE_ENTRIES:
+        (backup / name).parent.mkdir(parents=True, exist_ok=True)
         if (root / name).is_dir():
             shutil.copytree(root / name, backup / name)
         elif (root / name).exists():
             shutil.copy2(root / name, backup / name)
     replaced: list[tuple[Path, Path | None]] = []
-    commit_package(work / "package", root)
+    commit_package(work / "package", root, PACKAGE_ENTRIES)
     try:
         for relative, new in curated.items():
             target = root / relative
@@ -360,5 +363,8 @@ def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
                 target.unlink(missing_ok=True)
             else:
                 os.replace(previous, target)
-        commit_package(backup, root)
+        for name in PACKAGE_ENTRIES:  # entries the old package did not have go again
+            if not (backup / name).exists() and (root / name).is_file():
+                (root / name).unlink()
+        commit_package(backup, root, tuple(name for name in PACKAGE_ENTRIES if (backup / name).exists()))
         raise

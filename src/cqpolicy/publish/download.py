@@ -1,0 +1,169 @@
+"""The README inside the downloadable zip, written for the person who downloaded it.
+
+The repository's README starts with the developer set-up (``make publish``); the one in
+the zip starts with what is in the file and how to open it, in Excel or LibreOffice,
+pandas, R and DuckDB, then the caveats and how to cite. Every link in it is relative and
+points at a file the zip holds (``tests/test_pack.py`` follows each one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cqpolicy.build.citation import citation_text
+
+
+def _rows(descriptor: dict[str, Any]) -> dict[str, int]:
+    return {
+        str(resource["name"]): int(resource["rows"])
+        for resource in descriptor.get("resources", [])
+        if isinstance(resource, dict)
+        and resource.get("format") == "csv"
+        and isinstance(resource.get("rows"), int)
+    }
+
+
+def _file_table(descriptor: dict[str, Any], present: set[str]) -> list[str]:
+    lines = ["| file | rows | what it holds |", "| --- | --- | --- |"]
+    rows = _rows(descriptor)
+    for resource in descriptor.get("resources", []):
+        if not isinstance(resource, dict) or resource.get("format") not in ("csv", "xlsx", "sqlite"):
+            continue
+        path = str(resource.get("path", ""))
+        if path not in present:
+            continue
+        title = str(resource.get("title", "")).replace("|", "\\|")
+        name = str(resource.get("name"))
+        count = str(rows[name]) if name in rows else ""
+        lines.append(f"| [`{path}`]({path}) | {count} | {title} |")
+    return lines
+
+
+def download_readme(descriptor: dict[str, Any], present: set[str]) -> str:
+    """The zip's ``README.md``; ``present`` lists the zip's files (relative paths), so links resolve."""
+    name, version = descriptor["name"], descriptor["version"]
+    document = descriptor.get("document", {})
+    workbook = next(
+        (
+            r["path"]
+            for r in descriptor.get("resources", [])
+            if isinstance(r, dict) and r.get("format") == "xlsx"
+        ),
+        None,
+    )
+    out = [
+        f"# {descriptor['title']}",
+        "",
+        f"Data package `{name}`, version **{version}**. {descriptor['description']}",
+        "",
+        "## What is in this download",
+        "",
+        *_file_table(descriptor, present),
+        "",
+        "Every table is also in `data/` as Parquet (same rows, typed). "
+        "[`datapackage.json`](datapackage.json) describes every table and column in Chinese and English "
+        "(a [Data Package v2](https://datapackage.org/) descriptor, with each file's size and sha256).",
+        "",
+    ]
+    if "docs/report/README.md" in present:
+        out += [
+            "- [`docs/report/README.md`](docs/report/README.md): a summary page with four charts "
+            "(who does what, tasks per clause, who works with whom) and the numbers behind them.",
+        ]
+    if "docs/policy.md" in present:
+        out += ["- [`docs/policy.md`](docs/policy.md): the policy clause by clause, in Chinese and English."]
+    if "sources/README.md" in present:
+        out += [
+            "- [`sources/`](sources/README.md): the archived source text and every reviewed file the data "
+            "are built from (agency register, code lists, translations, corrections), so that each value "
+            "can be traced and checked (`cqpolicy validate` rebuilds the data from them).",
+        ]
+    out += [
+        "- [`CHANGELOG.md`](CHANGELOG.md): what each version changed; "
+        "[`LICENSE.md`](LICENSE.md): the licences.",
+        "",
+        "## Open it",
+        "",
+    ]
+    if workbook:
+        out += [
+            f"- **Excel, LibreOffice, Numbers:** open [`{workbook}`]({workbook}). It has a sheet per table "
+            "(header row frozen, numbers as numbers) and a first sheet, 说明 About, explaining every table "
+            "and column in Chinese and English. It holds exactly the values of the CSV files.",
+        ]
+    out += [
+        "- **CSV in a spreadsheet:** the files are UTF-8. In Excel use *Data → From Text/CSV* with file "
+        "origin *65001: Unicode (UTF-8)*; LibreOffice asks for the character set: choose UTF-8.",
+        "",
+        "pandas:",
+        "",
+        "```python",
+        "import pandas as pd",
+        "",
+        'tasks = pd.read_parquet("data/tasks.parquet")',
+        'links = pd.read_parquet("data/task_agencies.parquet")',
+        'agencies = pd.read_parquet("data/agencies.parquet")',
+        'leads = links[links.role == "lead"].merge(agencies, on="agency_id")',
+        'print(leads.groupby("name_en").size().sort_values(ascending=False).head())',
+        "```",
+        "",
+        "R (readr):",
+        "",
+        "```r",
+        "library(readr)",
+        'tasks <- read_csv("data/tasks.csv", locale = locale(encoding = "UTF-8"))',
+        'links <- read_csv("data/task_agencies.csv")',
+        'agencies <- read_csv("data/agencies.csv")',
+        'leads <- merge(links[links$role == "lead", ], agencies, by = "agency_id")',
+        "sort(table(leads$name_en), decreasing = TRUE)[1:5]",
+        "```",
+        "",
+        "DuckDB:",
+        "",
+        "```sql",
+        "SELECT a.name_zh, a.name_en, count(*) AS tasks,",
+        "       count(*) FILTER (WHERE ta.role = 'lead') AS leads",
+        "FROM 'data/task_agencies.parquet' ta JOIN 'data/agencies.parquet' a USING (agency_id)",
+        "WHERE a.agency_type <> 'collective'",
+        "GROUP BY ALL ORDER BY tasks DESC LIMIT 5;",
+        "```",
+        "",
+        "To see who does what, join `task_agencies` to `tasks` (on `task_no`) "
+        "and `agencies` (on `agency_id`).",
+        "",
+        "## Read with care",
+        "",
+        "- **Lead units.** Where the annex lists a task's units in one cell without saying who leads, "
+        "`task_agencies.role` is `lead` for the first unit listed, by the usual convention of such "
+        "annexes, and `role_source` is `first-listed`: the text itself does not state it. Where the "
+        "annex has separate 牵头单位 and 配合单位 columns, `role_source` is `stated`.",
+        "- **`市级有关部门`** (relevant municipal departments) is a collective reference, not one body: "
+        "its `agency_type` is `collective`. Never count it as one agency.",
+        "- **English** in this package is an unofficial translation; there is no official English version. "
+        "Cite the Chinese text.",
+        "- **Status.** "
+        + (
+            f"The official record is <{document['official_url']}>; check it for the current status."
+            if document.get("official_url")
+            else "Check the official record for the document's current status."
+        ),
+        "",
+        "## Cite it",
+        "",
+        citation_text(descriptor),
+        "",
+        "[`CITATION.cff`](CITATION.cff), [`.zenodo.json`](.zenodo.json) and "
+        "[`docs/dataset.jsonld`](docs/dataset.jsonld) (schema.org) carry the same in machine-readable form. "
+        f"Cite the policy itself as {document.get('issuer', '')}《{document.get('title', '')}》"
+        f"（{document.get('document_number', '')}）.",
+        "",
+        "## Check it",
+        "",
+        "With the `cqpolicy` toolkit installed, `cqpolicy validate "
+        f"{name}-{version}.zip` checks every file against the descriptor, the reviewed expectations and "
+        "the archived source, and `cqpolicy diff OLD.zip NEW.zip` shows what changed between two versions. "
+        "The toolkit, its set-up and the developer documentation are in the package's repository: "
+        f"<{descriptor.get('homepage', '')}>.",
+        "",
+    ]
+    return "\n".join(out)
