@@ -21,6 +21,9 @@ stable kebab-case id. They cover what the other layers cannot see:
   ``lead-count``, ``lead-position``, ``task-without-agency``, ``agency-unused``,
   ``units-mismatch``, ``row-order``);
 - the Excel copy against the CSV tables (``workbook-drift``, ``workbook-unreadable``);
+- the SQLite copy against the CSV tables (``database-unreadable``, ``database-schema``,
+  ``database-drift``, ``database-foreign-key``, ``database-search-index``; see
+  :mod:`cqpolicy.validate.database`);
 - release bookkeeping (``version-format``, ``changelog-version``).
 
 A check that fails unexpectedly reports ``internal-error`` instead of raising, so
@@ -1123,6 +1126,13 @@ def _sheet_problems(
     return _capped(found, name, "differ from the CSV")
 
 
+def check_database(data: PackageData) -> list[Finding]:
+    """The SQLite copy against the CSV tables (:mod:`cqpolicy.validate.database`)."""
+    from cqpolicy.validate.database import check_database as check
+
+    return check(data)
+
+
 #: The checks, in the order they run (``files`` and ``csv-layout`` need no loaded tables).
 CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("files", check_files),
@@ -1136,6 +1146,7 @@ CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("links", check_links),
     ("row-order", check_row_order),
     ("workbook", check_workbook),
+    ("database", check_database),
 ]
 
 
