@@ -252,3 +252,28 @@ def test_a_column_added_to_a_schema_appears_and_english_text_is_searched(
     assert [row[1] for row in connection.execute("PRAGMA table_info('tasks_fts')")] == ["text", "text_en"]
     assert matched(connection, "tasks", "fintech") == [1]
     assert matched(connection, "tasks", "零碳") == [2]
+
+
+@pytest.mark.parametrize("view", ["assignments", "agency_summary"])
+def test_the_views_hold_the_rows_the_workbook_sheets_are_derived_from(
+    built_package: Path, db: sqlite3.Connection, view: str
+) -> None:
+    import json
+
+    from cqpolicy.build.derived import agency_summary_rows, assignment_rows
+
+    descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    tables = {}
+    for name in ("tasks", "clauses", "agencies", "task_agencies"):
+        kinds = {
+            f["name"]: f["type"]
+            for f in next(r for r in descriptor["resources"] if r["name"] == name)["schema"]["fields"]
+        }
+        tables[name] = [
+            {k: read_csv_value(v, kinds[k]) for k, v in row.items()} for row in csv_rows(built_package, name)
+        ]
+    derive = assignment_rows if view == "assignments" else agency_summary_rows
+    want = [tuple(int(v) if isinstance(v, bool) else v for v in row.values()) for row in derive(tables)]
+    cursor = db.execute(f"SELECT * FROM {view}")
+    assert [d[0] for d in cursor.description] == list(derive(tables)[0])
+    assert cursor.fetchall() == want

@@ -816,6 +816,12 @@ FAULTS: list[Fault] = [
     Fault("parquet-resource-dropped", drop_resource("tasks-parquet"), ("package:resource-missing",), PK),
     Fault("workbook-cell-edited", workbook_cell("南岸区", "南岸新区"), ("package:workbook-drift",), PK),
     Fault(
+        "workbook-summary-header-renamed",
+        workbook_cell("supports", "supporting"),
+        ("package:workbook-drift",),
+        PK,
+    ),
+    Fault(
         "workbook-corrupt",
         truncate_file("data/cqpolicy-guangyang-bay.xlsx"),
         ("package:workbook-unreadable",),

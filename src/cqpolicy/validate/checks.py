@@ -1047,7 +1047,10 @@ def check_row_order(data: PackageData) -> list[Finding]:
 
 
 def check_workbook(data: PackageData) -> list[Finding]:
-    """Each table's sheet in the Excel copy holds the CSV table's columns, rows and values."""
+    """Each table's sheet in the Excel copy holds the CSV table's columns, rows and values.
+
+    So do the derived sheets, who does what and per unit (:mod:`cqpolicy.validate.derived`).
+    """
     from cqpolicy.validate.workbook import WorkbookError, read_sheets
 
     out: list[Finding] = []
@@ -1068,6 +1071,9 @@ def check_workbook(data: PackageData) -> list[Finding]:
                 out.append(_finding("workbook-drift", f"{resource.get('path')} has no sheet {table!r}", name))
                 continue
             out.extend(_sheet_problems(data, table, frame, fields, rows, name))
+        from cqpolicy.validate.derived import derived_sheet_problems
+
+        out.extend(derived_sheet_problems(data, sheets, name, str(resource.get("path"))))
     return out
 
 
