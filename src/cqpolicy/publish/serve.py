@@ -41,6 +41,10 @@ DEFAULT_PORT = 8001
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
 #: Plugin configuration key that switches the bigram search on for a database.
 PLUGIN = "cqpolicy_search"
+#: Datasette settings: no facet suggestions (each page would try every column, which makes a
+#: search of a package 1000 times this size take 0.2-0.6 s instead of 10-35 ms; the facets that
+#: suit are configured in FACETS), and up to 15 values per facet.
+SETTINGS = ["--setting", "suggest_facets", "off", "--setting", "default_facet_size", "15"]
 INSTALL_HINT = "install it with `pip install 'cqpolicy[serve]'` (or run `make serve`)"
 
 #: Facets Datasette offers on each table or view when it opens.
@@ -262,9 +266,7 @@ def serve_plan(
                 host,
                 "--port",
                 str(port),
-                "--setting",
-                "default_facet_size",
-                "15",
+                *SETTINGS,
             ]
             shown_host = f"[{host}]" if ":" in host else host
             yield ServePlan(
