@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv publish build validate test lint format typecheck bench clean
+.PHONY: all venv publish build validate test lint format typecheck bench serve clean
 
 all: publish
 
@@ -15,10 +15,11 @@ venv: $(STAMP)
 
 # Dependencies are installed with constraints.txt so that a rebuild on any
 # machine writes the same bytes (Parquet files record the pyarrow version).
+# The serve extra (Datasette) is installed too, so that `cqpolicy serve` works after `make publish`.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,serve]"
 	touch $(STAMP)
 
 publish: $(STAMP)
@@ -29,6 +30,11 @@ build: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/cqpolicy validate
+
+# Browse and search the package in Datasette at http://127.0.0.1:8001/ (PORT=... to change).
+PORT ?= 8001
+serve: $(STAMP)
+	$(BIN)/cqpolicy serve . --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -46,7 +52,7 @@ typecheck: $(STAMP)
 
 # csv-diff is only the benchmark's point of comparison: installed here, not by publish.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,serve,bench]"
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:

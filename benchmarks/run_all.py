@@ -8,7 +8,9 @@ table and writes its numbers to ``benchmarks/out/`` (ignored by git):
 - ``bench_diff.py``: ``cqpolicy diff`` on the shipped package against the amended
   fixture, and next to ``csv-diff`` on synthetic packages;
 - ``bench_intake.py``: ``cqpolicy build`` from the policy as a web page, copied text,
-  Word and PDF, as ratios to the build from the archived text.
+  Word and PDF, as ratios to the build from the archived text;
+- ``bench_database.py``: the build with and without the SQLite copy, and the latency of
+  its Chinese search on the shipped and synthetic databases (SQL, and through Datasette).
 
 By default the synthetic packages are 100 times the shipped one (a few minutes in
 all); ``--full`` adds 1000 times (about a quarter of an hour).
@@ -38,6 +40,15 @@ def main(argv: list[str] | None = None) -> int:
         [sys.executable, str(HERE / "bench_validate.py"), "--runs", "5", "--factors", ",".join(factors)],
         [sys.executable, str(HERE / "bench_diff.py"), "--runs", "5", "--factors", *factors],
         [sys.executable, str(HERE / "bench_intake.py"), "--runs", "5"],
+        [
+            sys.executable,
+            str(HERE / "bench_database.py"),
+            "--runs",
+            "5",
+            "--factors",
+            ",".join(factors),
+            "--http",
+        ],
     ]
     worst = 0
     for command in commands:

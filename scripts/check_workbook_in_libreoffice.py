@@ -6,7 +6,9 @@ spreadsheet program. LibreOffice opens ``data/<name>.xlsx``, recalculates nothin
 each sheet must then hold exactly the rows and values of its CSV file: the same
 header, the same number of rows, text identical character for character, numbers
 equal as numbers (Calc shows ``1`` where the CSV has ``1.0``), booleans equal
-ignoring case (``TRUE``/``true``).
+ignoring case (``TRUE``/``true``). The derived sheets (who does what, per unit) must
+show the rows of the SQLite database's views ``assignments`` and ``agency_summary``,
+in the columns the sheet has: a check of the workbook and the database against each other.
 
 Not part of ``make test``: it needs LibreOffice (``apt-get install
 libreoffice-calc-nogui``; any 7.2 or newer, for the one-file-per-sheet export).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -108,6 +111,49 @@ def compare(package: Path, sheets: dict[str, Path]) -> tuple[list[str], int]:
     return problems, cells
 
 
+#: Each derived sheet and the database view it shows.
+DERIVED = {"谁负责什么 Who does what": "assignments", "各单位汇总 Per unit": "agency_summary"}
+
+
+def compare_derived(package: Path, sheets: dict[str, Path]) -> tuple[list[str], int]:
+    """Differences between each derived sheet as Calc shows it and its view in the SQLite copy."""
+    database = next((package / "data").glob("*.sqlite"), None)
+    if database is None:
+        return ["the package has no SQLite database to compare the derived sheets with"], 0
+    problems: list[str] = []
+    cells = 0
+    connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        for sheet, view in DERIVED.items():
+            if sheet not in sheets:
+                problems.append(f"the workbook has no sheet {sheet!r}")
+                continue
+            shown = read_csv(sheets[sheet])
+            header = shown[0]
+            columns = ", ".join(f'"{c}"' for c in header)
+            want = [
+                ["" if v is None else str(v) for v in row]
+                for row in connection.execute(f"SELECT {columns} FROM {view}")
+            ]
+            if len(want) != len(shown) - 1:
+                problems.append(f"{sheet}: {len(shown) - 1} rows in Calc, {len(want)} in the view {view}")
+            for number, (a_row, b_row) in enumerate(zip(want, shown[1:], strict=False), start=2):
+                for column, a, b in zip(header, a_row, b_row, strict=True):
+                    cells += 1
+                    if not (
+                        same(a, b, "number")
+                        or (column == "collective" and same({"1": "true", "0": "false"}[a], b, "boolean"))
+                    ):
+                        problems.append(
+                            f"{sheet} row {number}, {column}: Calc shows {b!r}, the view has {a!r}"
+                        )
+    except sqlite3.Error as error:
+        problems.append(f"the view cannot be read for a sheet ({error})")
+    finally:
+        connection.close()
+    return problems, cells
+
+
 def main(argv: list[str]) -> int:
     package = Path(argv[1]) if len(argv) > 1 else ROOT
     workbook = next((package / "data").glob("*.xlsx"), None)
@@ -120,12 +166,15 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="cqpolicy-calc-") as tmp:
         sheets = export_sheets(workbook, Path(tmp))
         problems, cells = compare(package, sheets)
+        more, derived_cells = compare_derived(package, sheets)
+        problems += more
     for problem in problems:
         print(problem)
-    tables = len([s for s in sheets if s != "说明 About"])
-    verdict = "differences" if problems else "the same values as the CSV files"
+    tables = len([s for s in sheets if s != "说明 About" and s not in DERIVED])
+    verdict = "differences" if problems else "the same values as the CSV files and the database views"
     print(
-        f"LibreOffice Calc opened {workbook.name}: {len(sheets)} sheets; {tables} tables, {cells} cells:",
+        f"LibreOffice Calc opened {workbook.name}: {len(sheets)} sheets; {tables} tables, {cells} cells; "
+        f"{len(DERIVED)} derived sheets, {derived_cells} cells:",
         verdict,
     )
     return 1 if problems else 0

@@ -13,11 +13,11 @@ import openpyxl
 from cqpolicy.build.workbook import display_width, workbook_bytes
 
 
-def test_workbook_has_an_about_sheet_then_a_sheet_per_table(built_package: Path) -> None:
+def test_workbook_has_an_about_sheet_the_derived_sheets_then_a_sheet_per_table(built_package: Path) -> None:
     descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
     tables = [r["name"] for r in descriptor["resources"] if r.get("format") == "csv"]
-    assert book.sheetnames == ["说明 About", *tables]
+    assert book.sheetnames == ["说明 About", "谁负责什么 Who does what", "各单位汇总 Per unit", *tables]
     about = [cell.value for row in book["说明 About"].iter_rows() for cell in row if cell.value]
     assert "1.1.0" in about
     assert any("Article 5" in str(value) for value in about)
@@ -78,3 +78,33 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
 def test_display_width_counts_chinese_twice() -> None:
     assert display_width("市财政局") == 8
     assert display_width("abc") == 3
+
+
+def test_who_does_what_shows_names_with_a_filter_and_a_frozen_header(built_package: Path) -> None:
+    book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
+    sheet = book["谁负责什么 Who does what"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:7] == (
+        "task_no",
+        "clause_no",
+        "clause_label",
+        "clause_title",
+        "task_text",
+        "unit_zh",
+        "unit_en",
+    )
+    assert "agency_id" not in rows[0]
+    assert len(rows) == 1 + 220
+    assert rows[1][0] == 1 and rows[1][5] == "南岸区" and rows[1][11] == "lead"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M221"
+
+
+def test_the_summary_sheet_puts_the_busiest_unit_first_and_flags_the_collective(built_package: Path) -> None:
+    book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
+    rows = list(book["各单位汇总 Per unit"].iter_rows(values_only=True))
+    header = rows[0]
+    first = dict(zip(header, rows[1], strict=True))
+    assert (first["unit_zh"], first["tasks"], first["leads"]) == ("重庆经开区", 36, 5)
+    collective = [dict(zip(header, row, strict=True)) for row in rows[1:] if row[header.index("collective")]]
+    assert [row["unit_zh"] for row in collective] == ["市级有关部门"]
+    assert len(rows) == 1 + 38

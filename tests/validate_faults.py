@@ -409,6 +409,24 @@ def replace_in_file(relative: str, old: str, new: str) -> Callable[[Pkg], None]:
     return mutate
 
 
+def database_sql(*statements: str) -> Callable[[Pkg], None]:
+    """Run SQL on the SQLite copy, with its foreign keys unenforced (as a hand edit would)."""
+
+    def mutate(pkg: Pkg) -> None:
+        import sqlite3
+
+        connection = sqlite3.connect(
+            pkg.root / "data" / "cqpolicy-guangyang-bay.sqlite", isolation_level=None
+        )
+        try:
+            for statement in statements:
+                connection.execute(statement)
+        finally:
+            connection.close()
+
+    return mutate
+
+
 def truncate_file(relative: str) -> Callable[[Pkg], None]:
     def mutate(pkg: Pkg) -> None:
         path = pkg.root / relative
@@ -844,9 +862,55 @@ FAULTS: list[Fault] = [
         rehash=False,
     ),
     Fault(
+        "workbook-summary-header-renamed",
+        workbook_cell("supports", "supporting"),
+        ("package:workbook-drift",),
+        PK,
+    ),
+    Fault(
         "workbook-corrupt",
         truncate_file("data/cqpolicy-guangyang-bay.xlsx"),
         ("package:workbook-unreadable",),
+        ALL,
+    ),
+    Fault(
+        "database-cell-edited",
+        database_sql("UPDATE agencies SET name_zh = '南岸新区' WHERE name_zh = '南岸区'"),
+        ("package:database-drift",),
+        PK,
+    ),
+    Fault(
+        "database-row-deleted",
+        database_sql("DELETE FROM agencies WHERE name_zh = '南岸区'"),
+        ("package:database-drift", "package:database-foreign-key"),
+        PK,
+    ),
+    Fault(
+        "database-view-dropped",
+        database_sql("DROP VIEW assignments"),
+        ("package:database-schema",),
+        PK,
+    ),
+    Fault(
+        "database-check-dropped",
+        database_sql(
+            "PRAGMA writable_schema = ON",
+            "UPDATE sqlite_master SET sql = replace(sql, 'CHECK (\"role_source\" IN', "
+            "'CHECK (1 OR \"role_source\" IN') WHERE name = 'task_agencies'",
+        ),
+        ("package:database-schema",),
+        PK,
+    ),
+    Fault(
+        "database-search-index-stale",
+        database_sql("INSERT INTO tasks_fts (rowid, text) VALUES (1, '零碳')"),
+        ("package:database-search-index",),
+        PK,
+    ),
+    Fault(
+        "database-corrupt",
+        truncate_file("data/cqpolicy-guangyang-bay.sqlite"),
+        ("package:database-unreadable",),
         ALL,
     ),
     Fault(

@@ -132,6 +132,33 @@ def pack(package: Path, dist: Path | None, allow_unreleased: bool) -> None:
 
 @main.command()
 @click.argument("package", type=click.Path(path_type=Path), default=Path("."))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port to listen on."
+)
+@_friendly_errors
+def serve(package: Path, host: str, port: int) -> None:
+    """Browse and search the package's SQLite database in Datasette, until Ctrl-C.
+
+    PACKAGE is a package directory, its datapackage.json, or a .zip of a package
+    (default: the current directory). The database is checked against the CSV
+    tables first. Tables and columns are described in Chinese and English; the
+    search box of tasks and clauses finds Chinese terms of any length. Needs the
+    optional Datasette: pip install 'cqpolicy[serve]' (make serve installs it).
+    Exit codes: 0 stopped, 1 database differs from the CSVs, 2 unusable package,
+    Datasette missing or port in use.
+
+    Example: cqpolicy serve . --port 8001, then open http://127.0.0.1:8001/
+    """
+    from cqpolicy.publish.serve import serve_package
+
+    status = serve_package(package, host=host, port=port)
+    if status:
+        raise click.exceptions.Exit(status)
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path), default=Path("."))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),

@@ -21,6 +21,7 @@ from typing import Any
 from cqpolicy.atomic import commit_package, staging_directory
 from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
+from cqpolicy.build.database import database_bytes
 from cqpolicy.build.mapping import map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
@@ -47,6 +48,7 @@ PACKAGE_ENTRIES = ("data", "datapackage.json", *CITATION_FILES)
 #: How the descriptor names each form of publication.
 FORM_NAMES = {"text": "text", "html": "web page", "docx": "Word document", "pdf": "PDF document"}
 XLSX_MEDIATYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SQLITE_MEDIATYPE = "application/vnd.sqlite3"
 
 
 def load_table_schemas() -> list[dict[str, Any]]:
@@ -206,10 +208,12 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     schemas = load_table_schemas()
     files: dict[str, bytes] = {}
     resources_out: list[dict[str, Any]] = []
+    typed_schemas = []
     for schema in schemas:
         name = schema["name"]
         rows = tables[name]
         fields = _fields_with_codes(schema["fields"], codelists)
+        typed_schemas.append({**schema, "fields": fields})
         csv_data = csv_bytes(rows, fields)
         parquet_data = parquet_bytes(rows, fields, schema["description"])
         files[f"data/{name}.csv"] = csv_data
@@ -230,6 +234,10 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     workbook_path = f"data/{package_meta['name']}.xlsx"
     files[workbook_path] = workbook
     resources_out.append(_workbook_resource(workbook_path, workbook))
+    database = database_bytes(tables, typed_schemas)
+    database_path = f"data/{package_meta['name']}.sqlite"
+    files[database_path] = database
+    resources_out.append(_database_resource(database_path, database))
     descriptor = _descriptor(
         package_meta, doc, facts, tables["document"][0], metadata, inputs, publication, resources_out
     )
@@ -358,6 +366,23 @@ def _workbook_resource(path: str, data: bytes) -> dict[str, Any]:
         "format": "xlsx",
         "mediatype": XLSX_MEDIATYPE,
         "dialect": {"headerRows": [about_table_header_row()]},
+        "bytes": len(data),
+        "hash": f"sha256:{sha256(data)}",
+    }
+
+
+def _database_resource(path: str, data: bytes) -> dict[str, Any]:
+    """The SQLite copy: a plain data resource, like the workbook (one file, many tables)."""
+    return {
+        "name": "database",
+        "path": path,
+        "title": "SQLite database / SQLite 数据库",
+        "description": "All tables in one SQLite database, with primary and foreign keys, the views "
+        "assignments (who does what) and agency_summary (per unit), and a full-text index of the "
+        "clauses and tasks that finds Chinese terms (character bigrams; see the README). Same values "
+        "as the CSV files; cqpolicy validate checks that, and cqpolicy serve opens it in Datasette.",
+        "format": "sqlite",
+        "mediatype": SQLITE_MEDIATYPE,
         "bytes": len(data),
         "hash": f"sha256:{sha256(data)}",
     }

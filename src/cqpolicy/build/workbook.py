@@ -1,6 +1,8 @@
 """The Excel-ready copy of the package: one workbook, a sheet per table, and a sheet that explains them.
 
-For journalists who open the data in a spreadsheet. Numbers are written as
+For journalists who open the data in a spreadsheet. Right after the explanation sheet come
+two derived sheets (:mod:`cqpolicy.build.derived`): who does what, one row per task and unit
+with names instead of slugs, and a summary per unit. Numbers are written as
 numbers, dates as dates, identifiers and text as text (a text cell never runs
 as a formula, whatever it starts with). The header row is frozen and columns
 are sized to their content. The file is deterministic: its creation date is the
@@ -14,10 +16,20 @@ import io
 import unicodedata
 from typing import Any
 
+from cqpolicy.build.database import VIEWS
+from cqpolicy.build.derived import ASSIGNMENTS_SHEET, NEEDED, SHEETS, SUMMARY_SHEET
+
 Row = dict[str, Any]
 
 #: Columns that hold long text: wrapped and wide.
-_LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw"}
+_LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw", "task_text"}
+#: Derived sheets' columns that hold numbers and booleans (the rest is text).
+_DERIVED_KINDS = {
+    **dict.fromkeys(
+        ["task_no", "clause_no", "position", "group_no", "tasks", "leads", "supports", "clauses"], "integer"
+    ),
+    "collective": "boolean",
+}
 _MAX_WIDTH = 60
 _LONG_WIDTH = 80
 #: The labels of the facts at the top of the About sheet, in order.
@@ -80,10 +92,14 @@ def workbook_bytes(
     heading = book.add_format({"bold": True, "font_size": 14})
 
     _about_sheet(book, tables, schemas, about, bold, wrap, heading)
-    for schema in schemas:
-        sheet = book.add_worksheet(schema["name"])
-        fields = schema["fields"]
-        rows = tables[schema["name"]]
+    sheets = [
+        (name, [{"name": c, "type": _DERIVED_KINDS.get(c, "string")} for c in columns], derive(tables))
+        for name, (derive, columns) in SHEETS.items()
+        if all(table in tables for table in NEEDED)
+    ]
+    sheets += [(schema["name"], schema["fields"], tables[schema["name"]]) for schema in schemas]
+    for sheet_name, fields, rows in sheets:
+        sheet = book.add_worksheet(sheet_name)
         for col, field in enumerate(fields):
             sheet.write_string(0, col, field["name"], bold)
             sample = [_as_text(row[field["name"]]) for row in rows]
@@ -157,6 +173,14 @@ def _about_sheet(
     r = about_table_header_row() - 1
     for col, label in enumerate(["表 Table", "列 Column", "类型 Type", "含义 Meaning"]):
         sheet.write_string(r, col, label, bold)
+    derived = ((ASSIGNMENTS_SHEET, "assignments"), (SUMMARY_SHEET, "agency_summary"))
+    for sheet_name, view in derived if all(table in tables for table in NEEDED) else ():
+        r += 1
+        derive, _ = SHEETS[sheet_name]
+        sheet.write_string(r, 0, sheet_name, bold)
+        sheet.write_string(r, 1, f"= SQLite view {view}")
+        sheet.write_string(r, 2, f"{len(derive(tables))} rows")
+        sheet.write_string(r, 3, VIEWS[view][1], wrap)
     for schema in schemas:
         r += 1
         sheet.write_string(r, 0, schema["name"], bold)

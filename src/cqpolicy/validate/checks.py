@@ -21,6 +21,9 @@ stable kebab-case id. They cover what the other layers cannot see:
   ``lead-count``, ``lead-position``, ``task-without-agency``, ``agency-unused``,
   ``units-mismatch``, ``row-order``);
 - the Excel copy against the CSV tables (``workbook-drift``, ``workbook-unreadable``);
+- the SQLite copy against the CSV tables (``database-unreadable``, ``database-schema``,
+  ``database-drift``, ``database-foreign-key``, ``database-search-index``; see
+  :mod:`cqpolicy.validate.database`);
 - release bookkeeping (``version-format``, ``changelog-version``).
 
 A check that fails unexpectedly reports ``internal-error`` instead of raising, so
@@ -1045,7 +1048,10 @@ def check_row_order(data: PackageData) -> list[Finding]:
 
 
 def check_workbook(data: PackageData) -> list[Finding]:
-    """Each table's sheet in the Excel copy holds the CSV table's columns, rows and values."""
+    """Each table's sheet in the Excel copy holds the CSV table's columns, rows and values.
+
+    So do the derived sheets, who does what and per unit (:mod:`cqpolicy.validate.derived`).
+    """
     from cqpolicy.validate.workbook import WorkbookError, read_sheets
 
     out: list[Finding] = []
@@ -1066,6 +1072,9 @@ def check_workbook(data: PackageData) -> list[Finding]:
                 out.append(_finding("workbook-drift", f"{resource.get('path')} has no sheet {table!r}", name))
                 continue
             out.extend(_sheet_problems(data, table, frame, fields, rows, name))
+        from cqpolicy.validate.derived import derived_sheet_problems
+
+        out.extend(derived_sheet_problems(data, sheets, name, str(resource.get("path"))))
     return out
 
 
@@ -1124,6 +1133,13 @@ def _sheet_problems(
     return _capped(found, name, "differ from the CSV")
 
 
+def check_database(data: PackageData) -> list[Finding]:
+    """The SQLite copy against the CSV tables (:mod:`cqpolicy.validate.database`)."""
+    from cqpolicy.validate.database import check_database as check
+
+    return check(data)
+
+
 #: The checks, in the order they run (``files`` and ``csv-layout`` need no loaded tables).
 CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("files", check_files),
@@ -1139,6 +1155,7 @@ CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("workbook", check_workbook),
     ("descriptor-profile", check_profile),
     ("citations", check_citations),
+    ("database", check_database),
 ]
 
 
