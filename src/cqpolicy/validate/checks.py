@@ -42,26 +42,28 @@ from cqpolicy.validate.workbook_checks import check_workbook
 __all__ = ["CHECKS", "PackageData", "chinese_numeral", "load_data", "run_checks", "units_in_cell"]
 
 
-#: The checks, in the order they run (``files`` and ``csv-layout`` need no loaded tables).
-CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
-    ("files", check_files),
-    ("csv-layout", check_csv_layout),
-    ("contract", check_contract),
-    ("document-metadata", check_document_metadata),
-    ("version", check_version),
-    ("parquet", check_parquet),
-    ("text", check_text),
-    ("numbering", check_numbering),
-    ("links", check_links),
-    ("row-order", check_row_order),
-    ("workbook", check_workbook),
-]
+#: The checks, in the order they run (``check_files`` and ``check_csv_layout`` need no loaded
+#: tables). A new module registers its checks with one line each here.
+CHECKS: tuple[Callable[[PackageData], list[Finding]], ...] = (
+    check_files,
+    check_csv_layout,
+    check_contract,
+    check_document_metadata,
+    check_version,
+    check_parquet,
+    check_text,
+    check_numbering,
+    check_links,
+    check_row_order,
+    check_workbook,
+)
 
 
 def run_checks(data: PackageData) -> tuple[list[Finding], dict[str, Any]]:
     """Run every package check; an unexpected exception becomes an ``internal-error`` finding."""
     findings = list(data.unreadable)
-    for name, check in CHECKS:
+    for check in CHECKS:
+        name = check.__name__.removeprefix("check_").replace("_", "-")
         try:
             findings.extend(check(data))
         except Exception as error:  # a bug or an input no check foresaw must not hide the other findings
