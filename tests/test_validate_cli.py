@@ -20,7 +20,7 @@ from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
     "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 10 resources; 64 of 64 expectations evaluated "
-    "in 9 suites; 11 package checks)"
+    "in 9 suites; 11 package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 
@@ -131,14 +131,56 @@ def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
     import shutil
 
     shutil.copytree(repo_sources, pkg.root / "sources")
-    assert validate_package(pkg.root, layers=(), rebuild=True, parallel=False).findings == []
+    assert validate_package(pkg.root, layers=(), parallel=False).findings == []
     pkg.set("agencies", ("agency_id", "nanan-district"), "name_en", "Nanan District (edited by hand)")
     pkg.rehash()
-    report = validate_package(pkg.root, layers=(), rebuild=True, parallel=False)
-    drift = [f.message for f in report.findings if f.check == "rebuild-drift"]
-    assert any(m.startswith("data/agencies.csv differs from a fresh build") for m in drift), drift
-    assert any(m.startswith("datapackage.json differs") for m in drift), drift
+    report = validate_package(pkg.root, layers=(), parallel=False)  # sources/ present: rebuilt by default
+    drift = [(f.resource, f.row, f.field, f.message) for f in report.findings if f.check == "rebuild-drift"]
+    assert drift == [
+        (
+            "agencies",
+            {"agency_id": "nanan-district"},
+            "name_en",
+            "agencies (agency_id nanan-district), name_en: the package has "
+            "'Nanan District (edited by hand)', a build of sources/ gives "
+            "\"Nan'an District People's Government\"",
+        )
+    ]
     assert report.layers["rebuild"]["files"] == 20
+    skipped = validate_package(pkg.root, layers=(), rebuild=False, parallel=False)
+    assert skipped.findings == []
+    assert skipped.layers["rebuild"] == {"skipped": "--no-rebuild"}
+    assert "rebuild from sources/ skipped (--no-rebuild)" in skipped.summary()
+
+
+def test_rebuild_refuses_sources_that_link_out(pkg: Pkg, tmp_path: Path) -> None:
+    repo_sources = Path(__file__).resolve().parent.parent / "sources"
+    import shutil
+
+    shutil.copytree(repo_sources, pkg.root / "sources")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside", encoding="utf-8")
+    (pkg.root / "sources" / "agencies.csv").unlink()
+    (pkg.root / "sources" / "agencies.csv").symlink_to(secret)
+    report = validate_package(pkg.root, layers=(), parallel=False)
+    assert [(f.check, f.message) for f in report.findings] == [
+        ("rebuild-unsafe", "sources/ cannot be rebuilt from: sources/agencies.csv is not a regular file")
+    ]
+
+
+def test_rebuild_refuses_a_source_name_with_a_path(pkg: Pkg) -> None:
+    repo_sources = Path(__file__).resolve().parent.parent / "sources"
+    import json
+    import shutil
+
+    shutil.copytree(repo_sources, pkg.root / "sources")
+    meta_path = pkg.root / "sources" / "package.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["source"] = "../../etc/hostname"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    report = validate_package(pkg.root, layers=(), parallel=False)
+    assert [f.check for f in report.findings] == ["rebuild-unsafe"]
+    assert "as a file name in sources/" in report.findings[0].message
 
 
 def test_subprocess_on_a_broken_zip_reports_without_traceback(pkg: Pkg, tmp_path: Path) -> None:
