@@ -20,7 +20,7 @@ from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
     "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 10 resources; 64 of 64 expectations evaluated "
-    "in 9 suites; 11 package checks; rebuild from sources/ skipped (no sources/ in the package))"
+    "in 9 suites; 17 package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 

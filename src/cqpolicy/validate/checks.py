@@ -8,7 +8,8 @@ findings with a stable kebab-case id. They live in modules by concern:
 - :mod:`~cqpolicy.validate.consistency`: consistency between copies (CSV and Parquet);
 - :mod:`~cqpolicy.validate.hygiene`: text hygiene;
 - :mod:`~cqpolicy.validate.numbering`: numbering, keys and links across tables;
-- :mod:`~cqpolicy.validate.workbook_checks`: the Excel copy against the CSV tables.
+- :mod:`~cqpolicy.validate.workbook_checks`: the Excel copy against the CSV tables;
+- :mod:`~cqpolicy.validate.semantics`: values that disagree with what the package says elsewhere.
 
 A check that fails unexpectedly reports ``internal-error`` instead of raising, so
 one broken file never hides the findings of the others.
@@ -37,6 +38,14 @@ from cqpolicy.validate.numbering import (
     chinese_numeral,
     units_in_cell,
 )
+from cqpolicy.validate.semantics import (
+    check_collective_type,
+    check_date_year,
+    check_section_titles,
+    check_sentence_ends,
+    check_task_texts,
+    check_whitespace,
+)
 from cqpolicy.validate.workbook_checks import check_workbook
 
 __all__ = ["CHECKS", "PackageData", "chinese_numeral", "load_data", "run_checks", "units_in_cell"]
@@ -56,6 +65,12 @@ CHECKS: tuple[Callable[[PackageData], list[Finding]], ...] = (
     check_links,
     check_row_order,
     check_workbook,
+    check_section_titles,
+    check_collective_type,
+    check_whitespace,
+    check_task_texts,
+    check_date_year,
+    check_sentence_ends,
 )
 
 
