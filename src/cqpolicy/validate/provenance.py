@@ -161,7 +161,8 @@ def _table_drift(resource: dict[str, Any], mine: bytes, theirs: bytes) -> tuple[
     """Rows and values of one CSV table that differ from the build, matched by primary key."""
     name = str(resource["name"])
     if mine == theirs:
-        return [], 0
+        header, rows = _rows(theirs)
+        return [], len(header) * len(rows)
     key = resource["schema"]["primaryKey"]
     key = [key] if isinstance(key, str) else list(key)
     try:
