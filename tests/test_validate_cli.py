@@ -270,3 +270,21 @@ def test_colour_codes_appear_only_when_asked(pkg: Pkg) -> None:
     report = validate_package(pkg.root, layers=("frictionless",), parallel=False)
     assert "\033[31m" in report.render_text(color=True)
     assert "\033[" not in report.render_text(color=False)
+
+
+def test_a_zip_carrying_sources_is_rebuilt_by_default(pkg: Pkg, tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sources", pkg.root / "sources")
+    pkg.set("tasks", ("task_no", "4"), "clause_no", "7")
+    pkg.rehash()
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(pkg.root.rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(pkg.root).as_posix())
+    report = validate_package(archive, layers=(), parallel=False)
+    assert [(f.check, f.resource, f.row, f.field) for f in report.findings] == [
+        ("rebuild-drift", "tasks", {"task_no": 4}, "clause_no")
+    ]
