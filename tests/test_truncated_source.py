@@ -60,6 +60,13 @@ TRUNCATED = [
         "the annex (附件) with the task table is missing; the text announces '创建广阳湾智创生态城任务分工'",
     ),
     ("ends-after-section-heading", lambda: _keep(50), 50, "section 七、保障机制 has no clause"),
+    ("ends-after-preamble", lambda: _keep(6), 6, "no numbered sections (一、…) found; the text ends there"),
+    (
+        "ends-after-first-heading",
+        lambda: _keep(7),
+        7,
+        "no numbered clauses (（一）…) found; the text ends there",
+    ),
     (
         "ends-between-clauses",
         lambda: _keep(40),

@@ -382,10 +382,13 @@ def _parse_body(src: _Lines, path: Path | str) -> tuple[list[Section], list[Clau
                 path=path,
                 line=block.at,
             )
+    stop = src.peek()
+    end = "; the text ends there: is the source cut short?" if stop is None else ""
+    at = src.last_at if stop is None else stop.at
     if not sections:
-        raise SourceError("no numbered sections (一、…) found", path=path)
+        raise SourceError(f"no numbered sections (一、…) found{end}", path=path, line=at)
     if not clauses:
-        raise SourceError("no numbered clauses (（一）…) found", path=path)
+        raise SourceError(f"no numbered clauses (（一）…) found{end}", path=path, line=at)
     _require_clauses(sections, clauses, path)
     return sections, clauses
 
