@@ -196,7 +196,7 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
     sections, clauses = _parse_body(src, path)
     if src.peek() is None:
         raise SourceError(
-            f"the text ends inside clause {clauses[-1].label}{_cut(clauses[-1].text)}, before the "
+            f"the text ends inside clause {clauses[-1].label}{_cut(clauses[-1])}, before the "
             "signature, the date and the annex: the source is cut short; use the complete publication",
             path=path,
             line=src.last_at,
@@ -241,9 +241,11 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
 SENTENCE_END = re.compile(r"[。！？；…][”’」』）)]*$")
 
 
-def _cut(text: str) -> str:
-    """`` (cut mid-sentence)`` when ``text`` does not end a sentence, for messages about truncation."""
-    return "" if SENTENCE_END.search(text.rstrip()) else " mid-sentence"
+def _cut(clause: Clause) -> str:
+    """Where in ``clause`` a text cut short stops, for messages about truncation."""
+    if clause.text == clause.title:
+        return " after its heading"
+    return "" if SENTENCE_END.search(clause.text.rstrip()) else " mid-sentence"
 
 
 def _read_header(src: _Lines, path: Path | str) -> tuple[list[Block], int, str]:
