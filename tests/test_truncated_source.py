@@ -68,6 +68,12 @@ TRUNCATED = [
         "no numbered clauses (（一）…) found; the text ends there",
     ),
     (
+        "ends-after-clause-heading",
+        lambda: _keep(8),
+        8,
+        "the text ends inside clause （一） after its heading",
+    ),
+    (
         "ends-between-clauses",
         lambda: _keep(40),
         40,
