@@ -5,6 +5,7 @@ Prints a small table (and writes ``benchmarks/out/bench_validate.json``):
 1. wall time of ``cqpolicy validate --format json`` on the shipped package against
    ``python -c "import great_expectations, frictionless, pandas, pyarrow"`` in the same
    environment (median of ``--runs`` fresh processes each), and their ratio (target <= 1.3);
+   and the default (which re-derives the data from ``sources/``) against ``--no-rebuild``;
 2. ``cqpolicy --help``: its time, and whether it imported Great Expectations or frictionless
    (it must not; ``tests/test_validate_cli.py`` asserts the same);
 3. growth: ``cqpolicy validate`` and the standard ``frictionless validate`` on synthetic
@@ -56,8 +57,8 @@ def timed(command: list[str], runs: int, **kwargs: Any) -> dict[str, float]:
     return {"median": statistics.median(times), "min": min(times), "max": max(times), "runs": runs}
 
 
-def validate_command(package: Path) -> list[str]:
-    return [str(BIN / "cqpolicy"), "validate", "--format", "json", str(package)]
+def validate_command(package: Path, *extra: str) -> list[str]:
+    return [str(BIN / "cqpolicy"), "validate", "--format", "json", *extra, str(package)]
 
 
 def frictionless_command(package: Path) -> list[str]:
@@ -111,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
 
     imports = timed([sys.executable, "-c", IMPORTS], args.runs, ok=(0,))
     validate = timed(validate_command(ROOT), args.runs)
+    no_rebuild = timed(validate_command(ROOT, "--no-rebuild"), args.runs)
     ratio = validate["median"] / imports["median"]
+    rebuild_ratio = validate["median"] / no_rebuild["median"]
     start = startup()
     scaled = growth(factors, args.runs, args.frictionless_runs)
 
@@ -123,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{'measurement':70} {'median s':>9} {'min':>6} {'max':>6}")
     print(line("python -c " + repr(IMPORTS), imports))
-    print(line("cqpolicy validate --format json .", validate))
+    print(line("cqpolicy validate --format json .  (rebuilds from sources/)", validate))
+    print(line("cqpolicy validate --format json --no-rebuild .", no_rebuild))
+    print(f"{'ratio validate / validate --no-rebuild':70} {rebuild_ratio:9.2f}")
     verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
     print(f"{'ratio validate / imports':70} {ratio:9.2f}   (target <= {TARGET_RATIO}: {verdict})")
     helped = start["help"]
@@ -142,7 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     print("CSV files, Great Expectations on the CSV tables, and checks the Parquet copies against them.")
 
     OUT.mkdir(parents=True, exist_ok=True)
-    result = {"imports": imports, "validate": validate, "ratio": ratio, "startup": start, "growth": scaled}
+    result = {
+        "imports": imports,
+        "validate": validate,
+        "validate_no_rebuild": no_rebuild,
+        "rebuild_ratio": rebuild_ratio,
+        "ratio": ratio,
+        "startup": start,
+        "growth": scaled,
+    }
     (OUT / "bench_validate.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -72,7 +72,7 @@ def test_minimal_official_form_parses() -> None:
         ("duplicate-task-number.txt", 20, "task number 1 duplicates an earlier task number"),
         ("missing-task-number.txt", 21, "task number 4 skips task 3"),
         ("missing-clause.txt", 11, "clause （三） is missing: found （四） instead"),
-        ("missing-annex.txt", None, "the annex (附件) with the task table is missing"),
+        ("missing-annex.txt", 15, "the annex (附件) with the task table is missing"),
         ("missing-document-number.txt", 3, "no document number"),
         ("empty-units-cell.txt", 19, "task 1 has no responsible units"),
         ("unit-listed-twice.txt", 19, "lists '南岸区' twice"),

@@ -20,7 +20,7 @@ from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
     "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 11 resources; 64 of 64 expectations evaluated "
-    "in 9 suites; 14 package checks)"
+    "in 9 suites; 20 package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 
@@ -131,14 +131,56 @@ def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
     import shutil
 
     shutil.copytree(repo_sources, pkg.root / "sources")
-    assert validate_package(pkg.root, layers=(), rebuild=True, parallel=False).findings == []
+    assert validate_package(pkg.root, layers=(), parallel=False).findings == []
     pkg.set("agencies", ("agency_id", "nanan-district"), "name_en", "Nanan District (edited by hand)")
     pkg.rehash()
-    report = validate_package(pkg.root, layers=(), rebuild=True, parallel=False)
-    drift = [f.message for f in report.findings if f.check == "rebuild-drift"]
-    assert any(m.startswith("data/agencies.csv differs from a fresh build") for m in drift), drift
-    assert any(m.startswith("datapackage.json differs") for m in drift), drift
+    report = validate_package(pkg.root, layers=(), parallel=False)  # sources/ present: rebuilt by default
+    drift = [(f.resource, f.row, f.field, f.message) for f in report.findings if f.check == "rebuild-drift"]
+    assert drift == [
+        (
+            "agencies",
+            {"agency_id": "nanan-district"},
+            "name_en",
+            "agencies (agency_id nanan-district), name_en: the package has "
+            "'Nanan District (edited by hand)', a build of sources/ gives "
+            "\"Nan'an District People's Government\"",
+        )
+    ]
     assert report.layers["rebuild"]["files"] == 24  # data/ (20), the descriptor, three citation records
+    skipped = validate_package(pkg.root, layers=(), rebuild=False, parallel=False)
+    assert skipped.findings == []
+    assert skipped.layers["rebuild"] == {"skipped": "--no-rebuild"}
+    assert "rebuild from sources/ skipped (--no-rebuild)" in skipped.summary()
+
+
+def test_rebuild_refuses_sources_that_link_out(pkg: Pkg, tmp_path: Path) -> None:
+    repo_sources = Path(__file__).resolve().parent.parent / "sources"
+    import shutil
+
+    shutil.copytree(repo_sources, pkg.root / "sources")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside", encoding="utf-8")
+    (pkg.root / "sources" / "agencies.csv").unlink()
+    (pkg.root / "sources" / "agencies.csv").symlink_to(secret)
+    report = validate_package(pkg.root, layers=(), parallel=False)
+    assert [(f.check, f.message) for f in report.findings] == [
+        ("rebuild-unsafe", "sources/ cannot be rebuilt from: sources/agencies.csv is not a regular file")
+    ]
+
+
+def test_rebuild_refuses_a_source_name_with_a_path(pkg: Pkg) -> None:
+    repo_sources = Path(__file__).resolve().parent.parent / "sources"
+    import json
+    import shutil
+
+    shutil.copytree(repo_sources, pkg.root / "sources")
+    meta_path = pkg.root / "sources" / "package.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["source"] = "../../etc/hostname"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    report = validate_package(pkg.root, layers=(), parallel=False)
+    assert [f.check for f in report.findings] == ["rebuild-unsafe"]
+    assert "as a file name in sources/" in report.findings[0].message
 
 
 def test_subprocess_on_a_broken_zip_reports_without_traceback(pkg: Pkg, tmp_path: Path) -> None:
@@ -228,3 +270,21 @@ def test_colour_codes_appear_only_when_asked(pkg: Pkg) -> None:
     report = validate_package(pkg.root, layers=("frictionless",), parallel=False)
     assert "\033[31m" in report.render_text(color=True)
     assert "\033[" not in report.render_text(color=False)
+
+
+def test_a_zip_carrying_sources_is_rebuilt_by_default(pkg: Pkg, tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sources", pkg.root / "sources")
+    pkg.set("tasks", ("task_no", "4"), "clause_no", "7")
+    pkg.rehash()
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(pkg.root.rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(pkg.root).as_posix())
+    report = validate_package(archive, layers=(), parallel=False)
+    assert [(f.check, f.resource, f.row, f.field) for f in report.findings] == [
+        ("rebuild-drift", "tasks", {"task_no": 4}, "clause_no")
+    ]

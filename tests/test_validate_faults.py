@@ -23,7 +23,17 @@ import pytest
 
 from cqpolicy.validate import validate_package
 from cqpolicy.validate.expectations import default_suites_dir
-from validate_faults import FAULTS, Fault, Outcome, make_copy, run_case
+from validate_faults import (
+    CAUGHT_WITHOUT_SOURCES,
+    CONSISTENT,
+    FAULTS,
+    MISSED_WITHOUT_SOURCES,
+    Fault,
+    Outcome,
+    make_copy,
+    run_case,
+    run_consistent,
+)
 
 CASES = [(fault, False) for fault in FAULTS] + [(fault, True) for fault in FAULTS if fault.rehash]
 WORKERS = 2
@@ -84,3 +94,55 @@ def test_fault_is_reported_by_the_check_meant_for_it(
         f"missing {set(fault.expect) - outcome.found}\n{outcome.report}"
     )
     assert not any(check.endswith(":internal-error") for check in outcome.found), outcome.report
+
+
+@pytest.fixture(scope="session")
+def consistent_outcomes(
+    built_package: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, bool], Outcome]:
+    """Each consistent corruption validated with sources/ (rebuilt by default) and with --no-rebuild."""
+    import great_expectations  # noqa: F401  # imported once here, inherited by the forked workers
+
+    base = tmp_path_factory.mktemp("consistent")
+    cases = [(fault_id, rebuild) for fault_id, _ in CONSISTENT for rebuild in (True, False)]
+    jobs = [(f, r, built_package, default_suites_dir(), base / f"{f}-{r}") for f, r in cases]
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+            results = list(pool.map(run_consistent, *zip(*jobs, strict=True)))
+    else:
+        results = [run_consistent(*job) for job in jobs]
+    return dict(zip(cases, results, strict=True))
+
+
+def test_the_catalogue_has_29_consistent_corruptions() -> None:
+    ids = [fault_id for fault_id, _ in CONSISTENT]
+    assert len(ids) == len(set(ids)) == 29
+    assert set(ids) >= MISSED_WITHOUT_SOURCES
+
+
+@pytest.mark.parametrize("fault_id", [fault_id for fault_id, _ in CONSISTENT])
+def test_consistent_corruption_is_caught_by_the_rebuild_from_sources(
+    fault_id: str, consistent_outcomes: dict[tuple[str, bool], Outcome]
+) -> None:
+    outcome = consistent_outcomes[(fault_id, True)]
+    assert outcome.crash is None, outcome.crash
+    assert outcome.exit_code == 1, outcome.report
+    assert "package:rebuild-drift" in outcome.found, outcome.report
+
+
+def test_what_no_rebuild_still_misses_is_pinned(consistent_outcomes: dict[tuple[str, bool], Outcome]) -> None:
+    """Without sources/ only the checks of meaning can see these; the list may only shrink on purpose."""
+    missed = set()
+    for fault_id, _ in CONSISTENT:
+        outcome = consistent_outcomes[(fault_id, False)]
+        assert outcome.crash is None, outcome.crash
+        assert "package:rebuild-drift" not in outcome.found
+        if outcome.exit_code == 0:
+            missed.add(fault_id)
+    assert missed == MISSED_WITHOUT_SOURCES
+    for fault_id, check in CAUGHT_WITHOUT_SOURCES.items():
+        outcome = consistent_outcomes[(fault_id, False)]
+        assert outcome.exit_code == 1 and check in outcome.found, (fault_id, outcome.report)
+    assert set(CAUGHT_WITHOUT_SOURCES) | MISSED_WITHOUT_SOURCES == {fault_id for fault_id, _ in CONSISTENT}
+    assert (len(CAUGHT_WITHOUT_SOURCES), len(MISSED_WITHOUT_SOURCES)) == (8, 21)

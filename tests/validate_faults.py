@@ -1062,3 +1062,296 @@ def run_case(fault_id: str, rehash: bool, package: Path, suites: Path, workdir: 
         return Outcome(found=found, exit_code=report.exit_code, report=report.render_text())
     except BaseException:  # the test reports it; a crash must not take the other cases down
         return Outcome(crash=traceback.format_exc())
+
+
+# --- consistent corruptions --------------------------------------------------------------------------
+#
+# Each changes values the way a person or a script with every tool at hand would: the CSV, the
+# Parquet twin, the workbook, the descriptor's document object and every hash regenerated, so
+# that no check of copies or hashes can see it. Only checks of meaning, or a rebuild from
+# sources/, can.
+
+
+def regenerate(pkg: Pkg) -> None:
+    """Rewrite the workbook and the database from the CSV tables as the build does, then every hash."""
+    import datetime as dt
+
+    from cqpolicy.build import load_table_schemas
+    from cqpolicy.build.database import database_bytes
+    from cqpolicy.build.workbook import workbook_bytes
+    from cqpolicy.build.write import read_csv_value
+
+    descriptor = pkg.descriptor
+    schemas = load_table_schemas()
+    tables = {
+        schema["name"]: [
+            {f["name"]: read_csv_value(row.get(f["name"], ""), f["type"]) for f in schema["fields"]}
+            for row in pkg.rows(schema["name"])
+        ]
+        for schema in schemas
+    }
+    document = pkg.rows("document")[0]
+    about = {
+        "title": descriptor["title"],
+        "version": descriptor["version"],
+        "licence": "; ".join(licence["title"] for licence in descriptor["licenses"]),
+        "source": f"{document['title']}（{document['document_number']}）",
+        "official_url": descriptor["document"].get("official_url", ""),
+        "created": dt.date.fromisoformat(document["date_written"]),
+    }
+    workbook = next(r for r in descriptor["resources"] if r["name"] == "workbook")
+    (pkg.root / workbook["path"]).write_bytes(workbook_bytes(tables, schemas, about))
+    fields = {r["name"]: r["schema"]["fields"] for r in descriptor["resources"] if r.get("format") == "csv"}
+    typed = [{**schema, "fields": fields[schema["name"]]} for schema in schemas]
+    database = next(r for r in descriptor["resources"] if r["name"] == "database")
+    (pkg.root / database["path"]).write_bytes(database_bytes(tables, typed))
+    pkg.rehash()
+
+
+def _cell(
+    table: str, key: tuple[str, str], column: str, change: Callable[[str], str]
+) -> Callable[[Pkg], None]:
+    def mutate(pkg: Pkg) -> None:
+        def edit(rows: list[Row]) -> None:
+            row = next(r for r in rows if r[key[0]] == key[1])
+            new = change(row[column])
+            assert new != row[column], (table, key, column)
+            row[column] = new
+
+        pkg.edit(table, edit)
+        if table == "document" and column in pkg.descriptor.get("document", {}):
+            value = pkg.rows("document")[0][column]
+            pkg.edit_descriptor(lambda d: d["document"].__setitem__(column, _typed_document(column, value)))
+
+    return mutate
+
+
+def _typed_document(column: str, value: str) -> Any:
+    return value == "true" if column == "publicly_released" else value
+
+
+def _swap(table: str, key: str, a: str, b: str, column: str) -> Callable[[Pkg], None]:
+    def mutate(pkg: Pkg) -> None:
+        def edit(rows: list[Row]) -> None:
+            ra = next(r for r in rows if r[key] == a)
+            rb = next(r for r in rows if r[key] == b)
+            ra[column], rb[column] = rb[column], ra[column]
+
+        pkg.edit(table, edit)
+
+    return mutate
+
+
+def _both(*mutations: Callable[[Pkg], None]) -> Callable[[Pkg], None]:
+    def mutate(pkg: Pkg) -> None:
+        for mutation in mutations:
+            mutation(pkg)
+
+    return mutate
+
+
+def move_unit(pkg: Pkg) -> None:
+    """The last unit of task 1 moved to task 5, both units cells and the links rewritten."""
+
+    def links(rows: list[Row]) -> None:
+        row = next(r for r in rows if r["task_no"] == "1" and r["position"] == "3")
+        row.update(task_no="5", position="2", group_no="1", role="support")
+        rows.sort(key=lambda r: (int(r["task_no"]), r["agency_id"]))
+
+    def tasks(rows: list[Row]) -> None:
+        rows[0]["responsible_units_raw"] = "南岸区、重庆经开区"
+        rows[4]["responsible_units_raw"] += "、广阳岛绿色发展公司"
+
+    pkg.edit("task_agencies", links)
+    pkg.edit("tasks", tasks)
+
+
+def move_clause(pkg: Pkg) -> None:
+    """Clause 9 moved from section 2 to section 3, its section_title following."""
+    title = next(r for r in pkg.rows("sections") if r["section_no"] == "3")["title"]
+
+    def edit(rows: list[Row]) -> None:
+        row = next(r for r in rows if r["clause_no"] == "9")
+        row.update(section_no="3", section_title=title)
+
+    pkg.edit("clauses", edit)
+
+
+def retitle_section(pkg: Pkg) -> None:
+    """Section 2 retitled, and every clause's section_title with it."""
+    old = next(r for r in pkg.rows("sections") if r["section_no"] == "2")["title"]
+    new = old.replace("加强", "强化", 1)
+    pkg.set("sections", ("section_no", "2"), "title", new)
+
+    def edit(rows: list[Row]) -> None:
+        for row in rows:
+            if row["section_title"] == old:
+                row["section_title"] = new
+
+    pkg.edit("clauses", edit)
+
+
+def swap_leads(pkg: Pkg) -> None:
+    """Task 4's first two units swapped: the cell, positions and lead role all follow."""
+    cell = next(r for r in pkg.rows("tasks") if r["task_no"] == "4")["responsible_units_raw"]
+    first, second, *rest = cell.split("、")
+    pkg.set("tasks", ("task_no", "4"), "responsible_units_raw", "、".join([second, first, *rest]))
+
+    def edit(rows: list[Row]) -> None:
+        mine = {r["position"]: r for r in rows if r["task_no"] == "4"}
+        mine["1"].update(position="2", role="support")
+        mine["2"].update(position="1", role="lead")
+
+    pkg.edit("task_agencies", edit)
+
+
+AGENCY = ("agency_id", "nanan-district")
+COLLECTIVE = ("agency_id", "cq-relevant-municipal-departments")
+
+#: (id, mutation): 29 consistent corruptions of meaning.
+CONSISTENT: list[tuple[str, Callable[[Pkg], None]]] = [
+    ("unit-moved-to-another-task", move_unit),
+    ("clause-no-wrong-but-existing", _cell("tasks", TASK, "clause_no", lambda v: "7")),
+    ("clause-moved-to-another-section", move_clause),
+    ("collective-retyped", _cell("agencies", COLLECTIVE, "agency_type", lambda v: "municipal-department")),
+    (
+        "english-names-swapped",
+        _swap("agencies", "agency_id", "nanan-district", "jiangbei-district", "name_en"),
+    ),
+    ("clause-text-cut-mid-sentence", _cell("clauses", CLAUSE, "text", lambda v: v[: len(v) // 2])),
+    ("digit-changed", _cell("clauses", ("clause_no", "4"), "text", lambda v: v.replace("2025", "2026", 1))),
+    ("bu-inserted", _cell("tasks", TASK, "text", lambda v: v.replace("推广", "不推广", 1))),
+    (
+        "date-written-2021",
+        _cell("document", ("document_number", "渝府〔2022〕5号"), "date_written", lambda v: "2021" + v[4:]),
+    ),
+    (
+        "status-flipped",
+        _cell("document", ("document_number", "渝府〔2022〕5号"), "status", lambda v: "repealed"),
+    ),
+    ("task-source-line-shifted", _cell("tasks", ("task_no", "10"), "source_line", lambda v: str(int(v) + 1))),
+    ("clause-source-line-shifted", _cell("clauses", CLAUSE, "source_line", lambda v: str(int(v) + 1))),
+    ("section-retitled", retitle_section),
+    ("section-title-of-clause-wrong", _cell("clauses", CLAUSE, "section_title", lambda v: "总体要求")),
+    ("task-texts-swapped", _swap("tasks", "task_no", "6", "7", "text")),
+    (
+        "task-text-duplicated",
+        _cell(
+            "tasks",
+            ("task_no", "7"),
+            "text",
+            lambda v: (
+                "完善绿色能源供应体系，加大清洁能源开发利用力度，探索建立有利于清洁能源推广的价格形成机制和碳排放统计核算体系。"
+            ),
+        ),
+    ),
+    ("lead-swapped", swap_leads),
+    ("clause-title-changed", _cell("clauses", ("clause_no", "6"), "title", lambda v: v + "和运营")),
+    (
+        "section-title-en-changed",
+        _cell("sections", ("section_no", "2"), "title_en", lambda v: v + " and more"),
+    ),
+    (
+        "clause-title-en-changed",
+        _cell(
+            "clauses",
+            CLAUSE,
+            "title_en",
+            lambda v: v.replace("green", "grey", 1) if "green" in v else v + " (grey)",
+        ),
+    ),
+    (
+        "agency-full-name-changed",
+        _cell("agencies", AGENCY, "full_name_zh", lambda v: v.replace("人民政府", "政府", 1)),
+    ),
+    ("agency-level-changed", _cell("agencies", AGENCY, "level", lambda v: "municipal")),
+    (
+        "date-published-changed",
+        _cell("document", ("document_number", "渝府〔2022〕5号"), "date_published", lambda v: "2022-02-12"),
+    ),
+    (
+        "issuer-changed",
+        _cell("document", ("document_number", "渝府〔2022〕5号"), "issuer", lambda v: "重庆市人民政府办公厅"),
+    ),
+    ("match-score-changed", _cell("tasks", TASK, "clause_match_score", lambda v: "0.9999")),
+    (
+        "doubled-space-in-clause",
+        _cell("clauses", ("clause_no", "7"), "text", lambda v: v.replace("，", "，  ", 1)),
+    ),
+    (
+        "preamble-number-changed",
+        _cell(
+            "document",
+            ("document_number", "渝府〔2022〕5号"),
+            "preamble",
+            lambda v: v.replace("168", "186", 1),
+        ),
+    ),
+    (
+        "annex-title-changed",
+        _cell("document", ("document_number", "渝府〔2022〕5号"), "annex_title", lambda v: v + "表"),
+    ),
+    (
+        "units-cell-retyped",
+        _cell("tasks", ("task_no", "5"), "responsible_units_raw", lambda v: "市住房城乡建设委"),
+    ),
+]
+
+#: The consistent corruptions that checks needing no source catch, with the check meant for each.
+CAUGHT_WITHOUT_SOURCES: dict[str, str] = {
+    "collective-retyped": "package:collective-type",
+    "clause-text-cut-mid-sentence": "package:sentence-end",
+    "date-written-2021": "package:date-number-year",
+    "clause-source-line-shifted": "expectations:expect-column-pair-values-a-to-be-greater-than-b",
+    "section-title-of-clause-wrong": "package:section-title-mismatch",
+    "task-text-duplicated": "package:duplicate-task-text",
+    "doubled-space-in-clause": "package:whitespace",
+    "units-cell-retyped": "package:units-mismatch",
+}
+
+#: The consistent corruptions that checks needing no source still miss (``--no-rebuild``).
+MISSED_WITHOUT_SOURCES: frozenset[str] = frozenset(
+    {
+        "unit-moved-to-another-task",
+        "clause-no-wrong-but-existing",
+        "clause-moved-to-another-section",
+        "english-names-swapped",
+        "digit-changed",
+        "bu-inserted",
+        "status-flipped",
+        "task-source-line-shifted",
+        "section-retitled",
+        "task-texts-swapped",
+        "lead-swapped",
+        "clause-title-changed",
+        "section-title-en-changed",
+        "clause-title-en-changed",
+        "agency-full-name-changed",
+        "agency-level-changed",
+        "date-published-changed",
+        "issuer-changed",
+        "match-score-changed",
+        "preamble-number-changed",
+        "annex-title-changed",
+    }
+)
+
+
+def run_consistent(fault_id: str, rebuild: bool, package: Path, suites: Path, workdir: Path) -> Outcome:
+    """Apply one consistent corruption to a fresh copy (with ``sources/`` when ``rebuild``) and validate."""
+    import traceback
+
+    from cqpolicy.validate import validate_package
+
+    mutate = dict(CONSISTENT)[fault_id]
+    try:
+        pkg = make_copy(package, suites, workdir)
+        if rebuild:
+            shutil.copytree(Path(__file__).resolve().parent.parent / "sources", pkg.root / "sources")
+        mutate(pkg)
+        regenerate(pkg)
+        report = validate_package(pkg.root, suites_dir=pkg.suites, rebuild=rebuild, parallel=False)
+        found = frozenset(f"{f.layer}:{f.check}" for f in report.findings)
+        return Outcome(found=found, exit_code=report.exit_code, report=report.render_text())
+    except BaseException:
+        return Outcome(crash=traceback.format_exc())

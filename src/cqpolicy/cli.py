@@ -195,13 +195,15 @@ def report(package: Path, out: Path) -> None:
     help="Report as readable text, or as JSON on stdout (the summary line goes to stderr).",
 )
 @click.option(
-    "--rebuild",
-    is_flag=True,
-    help="Also build from PACKAGE/sources into a temporary directory and compare every file byte for byte.",
+    "--rebuild/--no-rebuild",
+    default=None,
+    help="Re-derive the data from PACKAGE/sources and report every value that differs. Default: "
+    "whenever sources/ is present; --rebuild requires it, --no-rebuild skips it (the report says so).",
 )
 @_friendly_errors
-def validate(package: Path, output_format: str, rebuild: bool) -> None:
-    """Validate a package: frictionless, the expectation suites in validation/, and package checks.
+def validate(package: Path, output_format: str, rebuild: bool | None) -> None:
+    """Validate a package: frictionless, the expectation suites in validation/, package checks,
+    and, when the package carries sources/, the data re-derived from them.
 
     PACKAGE is a package directory, its datapackage.json, or a .zip of a package
     (default: the current directory). Exit codes: 0 valid, 1 invalid, 2 unusable

@@ -22,7 +22,7 @@ from cqpolicy.atomic import commit_package, staging_directory
 from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
 from cqpolicy.build.database import database_bytes
-from cqpolicy.build.mapping import map_tasks
+from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
 from cqpolicy.build.parse import Document, parse_document
@@ -182,6 +182,7 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     register = curated.load_register(sd / "agencies.csv", codes)
     overrides_path = sd / "task_clause_overrides.csv"
     matches = map_tasks(doc.tasks, doc.clauses, curated.load_overrides(overrides_path), overrides_path)
+    check_table_reaches_end(doc.tasks, doc.clauses, matches, inputs.source)
     warnings = [
         f"task {m.task_no} maps to clause {m.clause_no} with low confidence (score {m.score:.2f}, "
         f"runner-up clause {m.runner_up} at {m.runner_up_score:.2f}); "

@@ -181,9 +181,11 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
     header = _header(annex)
     layout = LEGACY if header is None else layout_of(header)
     assert layout is not None  # pick_task_table chose this annex for its layout
+    body = annex.rows[(0 if header is None else 1) :]
+    _check_last_row(layout, body, path)
     rows: list[tuple[Block, list[str], str | None]] = []
     category: str | None = None
-    for block in annex.rows[(0 if header is None else 1) :]:
+    for block in body:
         cells = cells_of(block)
         if header is not None and cells == header:
             continue  # the header repeated on a later page
@@ -210,7 +212,62 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
         tasks.append(_task(layout, cells, block, row_category, len(tasks) + 1, path))
     if not tasks:
         raise SourceError("the annex table has no task rows", path=path, line=annex.at)
+    _check_last_task(tasks, path)
     return tasks
+
+
+#: What a task's text ends with when it is a whole sentence (a closing quote or bracket may follow).
+_SENTENCE_END = re.compile(r"[。！？；…][”’」』）)]*$")
+_CLOSED = ("|", "｜")
+
+
+def _check_last_row(layout: Layout, body: Sequence[Block], path: Path | str) -> None:
+    """Refuse a table whose last row is cut off: without the closing ``|`` or without its last cells.
+
+    In plain text every row of the table ends with ``|``; a last row that alone lacks it stops
+    mid-cell. A last row with fewer cells than the header stops before its units cell.
+    """
+    rows = [block for block in body if block.cells is None and not _NOTE.match(block.text)]
+    if not rows:
+        return
+    last = rows[-1]
+    closed = [block.text.rstrip().endswith(_CLOSED) for block in rows]
+    if len(rows) > 1 and all(closed[:-1]) and not closed[-1]:
+        raise SourceError(
+            "the annex table's last row does not end with '|' as every other row does: it is cut off "
+            "mid-row; use the complete source",
+            path=path,
+            line=last.at,
+        )
+    cells = cells_of(last)
+    if 1 < len(cells) < layout.width and _NUMBER_CELL.match(
+        cells[layout.number] if layout.number < len(cells) else ""
+    ):
+        missing = (
+            "responsible-units cell"
+            if layout.units is not None and layout.units >= len(cells)
+            else "last cells"
+        )
+        raise SourceError(
+            f"the annex table's last row has {len(cells)} of {layout.width} cells, without its {missing}: "
+            "it is cut off mid-row; use the complete source",
+            path=path,
+            line=last.at,
+        )
+
+
+def _check_last_task(tasks: list[Task], path: Path | str) -> None:
+    """Refuse a last task cut mid-sentence when every other task's text ends a sentence."""
+    if len(tasks) < 3 or _SENTENCE_END.search(tasks[-1].text):
+        return
+    if all(_SENTENCE_END.search(task.text) for task in tasks[:-1]):
+        raise SourceError(
+            f"the text of task {tasks[-1].task_no}, the annex table's last row, stops mid-sentence "
+            f"(…{tasks[-1].text[-12:]!r}) where every other task ends with 。: the table is cut off; "
+            "use the complete source",
+            path=path,
+            line=tasks[-1].line,
+        )
 
 
 def _bad_row(layout: Layout, cells: list[str], block: Block, path: Path | str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cqpolicy.build.parse import Clause, Task
-from cqpolicy.errors import RegisterError
+from cqpolicy.errors import RegisterError, SourceError
 from cqpolicy.similarity import best_matches, bigrams
 
 #: Below this score a match is reported as low confidence.
@@ -77,3 +77,46 @@ def map_tasks(
                 ClauseMatch(task.task_no, best_clause, best_score, "similarity", runner_clause, runner_score)
             )
     return matches
+
+
+def check_table_reaches_end(
+    tasks: list[Task], clauses: list[Clause], matches: list[ClauseMatch], path: Path | str
+) -> None:
+    """Refuse an annex table that stops in the middle of the body's order.
+
+    The tasks of a task table follow the text (each task's clause is at or after the previous
+    task's). When they do, and every section whose clauses have tasks has a task for its last
+    clause, except the section where the table stops, which has later clauses without any task,
+    the table has lost its last rows. The document's own structure is the only evidence: a
+    table cut at the end of a section (or within the last clause's tasks) cannot be told from a
+    complete one by its text alone.
+
+    Raises:
+        SourceError: naming the last row, when the table stops mid-section as above.
+    """
+    if not matches:
+        return
+    order = [match.clause_no for match in matches]
+    if order != sorted(order):
+        return  # the table does not follow the text: nothing to infer
+    section_of = {clause.clause_no: clause.section_no for clause in clauses}
+    last_of: dict[int, int] = {}
+    for clause in clauses:
+        last_of[clause.section_no] = max(last_of.get(clause.section_no, 0), clause.clause_no)
+    covered = set(order)
+    stop = order[-1]
+    stop_section = section_of[stop]
+    if stop == last_of[stop_section]:
+        return
+    earlier = {section_of[c] for c in covered} - {stop_section}
+    if any(last_of[section] not in covered for section in earlier):
+        return  # this table skips section ends anyway: no evidence
+    label = {clause.clause_no: clause.label for clause in clauses}
+    raise SourceError(
+        f"the annex table stops at task {tasks[-1].task_no}, which implements clause {label[stop]}, but "
+        f"clauses {label[stop + 1]} to {label[last_of[stop_section]]} of the same section, and all later "
+        "ones, have no task, although every other section's last clause has one: the table is cut "
+        "short; use the complete source",
+        path=path,
+        line=tasks[-1].line,
+    )

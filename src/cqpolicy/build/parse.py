@@ -119,6 +119,11 @@ class _Lines:
         self.items = [block for block in blocks if block.text]
         self.pos = 0
 
+    @property
+    def last_at(self) -> int | None:
+        """Where the text ends (its last non-empty block), for messages about what is missing."""
+        return self.items[-1].at if self.items else None
+
     def peek(self) -> Block | None:
         return self.items[self.pos] if self.pos < len(self.items) else None
 
@@ -189,8 +194,15 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
         raise SourceError("the preamble is missing before the first section", path=path, line=addressee_at)
 
     sections, clauses = _parse_body(src, path)
+    if src.peek() is None:
+        raise SourceError(
+            f"the text ends inside clause {clauses[-1].label}{_cut(clauses[-1])}, before the "
+            "signature, the date and the annex: the source is cut short; use the complete publication",
+            path=path,
+            line=src.last_at,
+        )
     issuer, date_written, announced, released = _parse_signature(src, path, optional=notice is not None)
-    annexes = _read_annexes(src, path)
+    annexes = _read_annexes(src, path, announced)
     annex, skipped = pick_task_table(annexes, path)
     if announced and annex.title not in announced:
         raise SourceError(
@@ -223,6 +235,17 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
         notice=notice,
         warnings=warnings,
     )
+
+
+#: What a sentence, a clause or a task ends with (a closing quote or bracket may follow).
+SENTENCE_END = re.compile(r"[。！？；…][”’」』）)]*$")
+
+
+def _cut(clause: Clause) -> str:
+    """Where in ``clause`` a text cut short stops, for messages about truncation."""
+    if clause.text == clause.title:
+        return " after its heading"
+    return "" if SENTENCE_END.search(clause.text.rstrip()) else " mid-sentence"
 
 
 def _read_header(src: _Lines, path: Path | str) -> tuple[list[Block], int, str]:
@@ -331,6 +354,7 @@ def _parse_body(src: _Lines, path: Path | str) -> tuple[list[Section], list[Clau
     while (item := src.peek()) is not None and not _is_main_text_end(item):
         block = src.next()
         if m := SECTION.match(block.text):
+            _require_clauses(sections, clauses, path)
             number = chinese_numeral(m["num"])
             if number != len(sections) + 1:
                 raise SourceError(
@@ -360,11 +384,27 @@ def _parse_body(src: _Lines, path: Path | str) -> tuple[list[Section], list[Clau
                 path=path,
                 line=block.at,
             )
+    stop = src.peek()
+    end = "; the text ends there: is the source cut short?" if stop is None else ""
+    at = src.last_at if stop is None else stop.at
     if not sections:
-        raise SourceError("no numbered sections (一、…) found", path=path)
+        raise SourceError(f"no numbered sections (一、…) found{end}", path=path, line=at)
     if not clauses:
-        raise SourceError("no numbered clauses (（一）…) found", path=path)
+        raise SourceError(f"no numbered clauses (（一）…) found{end}", path=path, line=at)
+    _require_clauses(sections, clauses, path)
     return sections, clauses
+
+
+def _require_clauses(sections: list[Section], clauses: list[Clause], path: Path | str) -> None:
+    """The last section read holds at least one clause: a heading alone means text is missing."""
+    if sections and not any(clause.section_no == sections[-1].section_no for clause in clauses):
+        last = sections[-1]
+        raise SourceError(
+            f"section {last.label}{last.title} has no clause (（…）) under it: the source is cut short "
+            "or its clauses are missing",
+            path=path,
+            line=last.line,
+        )
 
 
 def _parse_clause(src: _Lines, number: int, numeral: str, rest: str, section_no: int, line_no: int) -> Clause:
@@ -431,17 +471,29 @@ def _parse_signature(
                 f"unexpected text after the date: {block.text[:30]!r}", path=path, line=block.at
             )
     if not optional:
+        end = "" if src.peek() is not None else "; the text ends there: is the source cut short?"
         if date_written is None:
-            raise SourceError("no date written (such as 2022年1月25日) after the main text", path=path)
+            raise SourceError(
+                f"no date written (such as 2022年1月25日) after the main text{end}",
+                path=path,
+                line=src.last_at,
+            )
         if not issuer:
-            raise SourceError("no issuer (signature) before the date written", path=path)
+            raise SourceError(
+                f"no issuer (signature) before the date written{end}", path=path, line=src.last_at
+            )
     return issuer, date_written, announced, released
 
 
-def _read_annexes(src: _Lines, path: Path | str) -> list[Annex]:
+def _read_annexes(src: _Lines, path: Path | str, announced: Sequence[str] = ()) -> list[Annex]:
     """Split what follows the signature into annexes: a heading, title lines, then table rows."""
     if src.peek() is None:
-        raise SourceError("the annex (附件) with the task table is missing", path=path)
+        promised = f"; the text announces {' / '.join(announced)!r} but ends here" if announced else ""
+        raise SourceError(
+            f"the annex (附件) with the task table is missing{promised}: is the source cut short?",
+            path=path,
+            line=src.last_at,
+        )
     annexes: list[Annex] = []
     while (item := src.peek()) is not None:
         heading = src.next() if ANNEX_HEADING.match(item.text) else None

@@ -302,8 +302,9 @@ def check_served_database(root: Path, descriptor: dict[str, Any], files: dict[st
     Raises:
         DatabaseDrift: with the first finding and how many there are.
     """
-    from cqpolicy.validate.checks import check_files, load_data
+    from cqpolicy.validate.data import load_data
     from cqpolicy.validate.database import check_database, database_resources
+    from cqpolicy.validate.files import check_files
 
     names = {str(r.get("name")) for r in database_resources(descriptor)}
     data = load_data(root, descriptor, files, parquet=False)

@@ -4,7 +4,8 @@
 2. :mod:`~cqpolicy.validate.expectations`: the reviewed Great Expectations suites.
 3. :mod:`~cqpolicy.validate.checks`: package checks across files and tables.
 
-Plus, on request, a rebuild from ``sources/`` compared byte for byte. The
+Plus, whenever the package carries ``sources/``, :mod:`~cqpolicy.validate.provenance`: the
+data re-derived from them and compared value by value (skipped with ``rebuild=False``). The
 package is opened with :mod:`cqpolicy.publish.package`, which refuses unsafe paths and
 zips before anything is read. Findings are data (:class:`cqpolicy.findings.Finding`);
 the report (:class:`~cqpolicy.validate.report.ValidationReport`) derives the exit
@@ -23,7 +24,6 @@ Example::
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +50,7 @@ LAYERS = ("frictionless", "expectations", "package")
 def validate_package(
     path: Path | str = ".",
     *,
-    rebuild: bool = False,
+    rebuild: bool | None = None,
     layers: Collection[str] = LAYERS,
     suites_dir: Path | None = None,
     parallel: bool | None = None,
@@ -59,8 +59,10 @@ def validate_package(
 
     Args:
         path: The package.
-        rebuild: Also build the package from ``<package>/sources`` into a temporary directory
-            and compare every file byte for byte (needs a repository checkout, not a download).
+        rebuild: Re-derive the data from ``<package>/sources`` and report every value that
+            differs. ``None`` (the default): when ``sources/`` is present, else the report says
+            the rebuild was skipped; ``True``: required (no ``sources/`` is unusable input);
+            ``False``: skipped, and the report says so.
         layers: Which layers to run (all by default); tests run one layer at a time.
         suites_dir: The expectation suites (default: the toolkit's reviewed ``validation/suites``).
         parallel: Run the frictionless and package layers in a forked process while this one
@@ -85,13 +87,15 @@ def validate_package(
     with open_package(path) as root:
         descriptor = read_descriptor(root)
         files = check_descriptor_paths(root, descriptor)
-        if rebuild and not (root / "sources").is_dir():
+        has_sources = (root / "sources").is_dir()
+        if rebuild and not has_sources:
             raise PackageInputError(
                 "rebuild-unavailable",
-                "has no sources/ to rebuild from; --rebuild needs a repository checkout, "
-                "not a downloaded package",
+                "has no sources/ to rebuild from; --rebuild needs a package that carries its sources",
                 path=root,
             )
+        if rebuild is None:
+            rebuild = has_sources
         job = Job(root, descriptor, files, frozenset(layers), rebuild)
         if parallel and _can_fork():
             wait = _in_child(job)
@@ -103,6 +107,10 @@ def validate_package(
             found, more = _other_layers(job, data)
         findings.extend(found)
         stats.update(more)
+        if not rebuild:
+            stats["rebuild"] = {
+                "skipped": "no sources/ in the package" if not has_sources else "--no-rebuild"
+            }
     name, version = descriptor.get("name"), descriptor.get("version")
     return ValidationReport(
         package=str(path),
@@ -169,7 +177,9 @@ def _other_layers(job: Job, data: PackageData | None) -> Result:
         found, stats["package"] = run_checks(data or job.load())
         findings.extend(found)
     if job.rebuild:
-        found, stats["rebuild"] = rebuild_findings(job.root, job.files)
+        from cqpolicy.validate.provenance import rebuild_findings
+
+        found, stats["rebuild"] = rebuild_findings(job.root, job.descriptor, job.files)
         findings.extend(found)
     if "frictionless" in job.layers:
         from cqpolicy.validate.standard import run_frictionless
@@ -200,47 +210,3 @@ def _in_child(job: Job) -> Callable[[], Result]:
             executor.shutdown()
 
     return wait
-
-
-def rebuild_findings(root: Path, files: dict[str, Path]) -> tuple[list[Finding], dict[str, Any]]:
-    """Build from ``root/sources`` into a temporary directory and compare every file byte for byte.
-
-    Returns ``rebuild-failed`` when the build stops (with its one-sentence reason) and
-    ``rebuild-drift`` for each file that differs, is missing, or is not produced by a build.
-    """
-    from cqpolicy.build import build_package
-    from cqpolicy.errors import CqpolicyError
-
-    with tempfile.TemporaryDirectory(prefix="cqpolicy-rebuild-") as tmp:
-        out = Path(tmp)
-        try:
-            build_package(source=None, out=out, sources_dir=root / "sources")
-        except CqpolicyError as error:
-            finding = Finding(
-                check="rebuild-failed",
-                message=f"building from sources/ failed: {error}",
-                layer="package",
-            )
-            return [finding], {"files": 0}
-        built = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-        findings = []
-        for relative in built:
-            mine = root / relative
-            if not mine.is_file():
-                findings.append(_drift(relative, "is missing from the package, but a build writes it"))
-            elif mine.read_bytes() != (out / relative).read_bytes():
-                findings.append(_drift(relative, "differs from a fresh build of sources/"))
-        extra = sorted({p.relative_to(root).as_posix() for p in files.values()} - set(built))
-        findings.extend(
-            _drift(relative, "is named by the descriptor but a build does not write it") for relative in extra
-        )
-    return findings, {"files": len(built)}
-
-
-def _drift(relative: str, what: str) -> Finding:
-    return Finding(
-        check="rebuild-drift",
-        message=f"{relative} {what}; run `cqpolicy build` (or find what changed it)",
-        field=None,
-        layer="package",
-    )

@@ -24,7 +24,7 @@ from cqpolicy.build.citation import CITATION_FILES, CitationFacts, data_licence,
 from cqpolicy.findings import Finding
 
 if TYPE_CHECKING:
-    from cqpolicy.validate.checks import PackageData
+    from cqpolicy.validate.data import PackageData
 
 #: The profiles this toolkit can check, by the URL a descriptor's ``$schema`` gives.
 PROFILES = {"https://datapackage.org/profiles/2.0/datapackage.json": "profiles/2.0/datapackage.json"}

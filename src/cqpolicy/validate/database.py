@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from cqpolicy.build.database import VIEWS, quote, search_columns, sql_value, table_sql, write_index
 from cqpolicy.findings import Finding
 from cqpolicy.package import resource_list, schema_fields, table_schema
-from cqpolicy.validate.checks import _capped, _finding, _key_text, _pair, _plain
+from cqpolicy.validate.data import capped, key_text, new_finding, pair, plain
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from cqpolicy.validate.checks import PackageData
+    from cqpolicy.validate.data import PackageData
 
 FORMAT = "sqlite"
 
@@ -59,7 +59,7 @@ def check_database(data: PackageData) -> list[Finding]:
                 connection.close()
         except sqlite3.DatabaseError as error:
             out.append(
-                _finding(
+                new_finding(
                     "database-unreadable", f"{shown} cannot be read as SQLite ({error}); rebuild it", name
                 )
             )
@@ -69,7 +69,7 @@ def check_database(data: PackageData) -> list[Finding]:
 def _problems(data: PackageData, connection: sqlite3.Connection, shown: str, name: str) -> list[Finding]:
     integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     if integrity != ["ok"]:
-        return [_finding("database-unreadable", f"{shown} is damaged: {integrity[0]}; rebuild it", name)]
+        return [new_finding("database-unreadable", f"{shown} is damaged: {integrity[0]}; rebuild it", name)]
     defined = {
         (kind, object_name): sql
         for kind, object_name, sql in connection.execute("SELECT type, name, sql FROM sqlite_master")
@@ -81,11 +81,11 @@ def _problems(data: PackageData, connection: sqlite3.Connection, shown: str, nam
         fields = schema_fields(resource)
         sql = defined.get(("table", table))
         if sql is None:
-            out.append(_finding("database-schema", f"{shown} has no table {table!r}", name))
+            out.append(new_finding("database-schema", f"{shown} has no table {table!r}", name))
             continue
         if sql != table_sql({**schema, "fields": fields}):
             out.append(
-                _finding(
+                new_finding(
                     "database-schema",
                     f"{shown}: table {table} is not defined as its Table Schema says (types, keys or "
                     "constraints differ); rebuild it",
@@ -97,7 +97,7 @@ def _problems(data: PackageData, connection: sqlite3.Connection, shown: str, nam
         schema_key = data.primary_key(table)
         if columns and not _index_matches(connection, defined, table, frame, fields, schema_key):
             out.append(
-                _finding(
+                new_finding(
                     "database-search-index",
                     f"{shown}: the search index {table}_fts does not hold the texts of {table}; rebuild it",
                     name,
@@ -105,12 +105,14 @@ def _problems(data: PackageData, connection: sqlite3.Connection, shown: str, nam
             )
     for view, (sql, _) in VIEWS.items():
         if defined.get(("view", view)) != f"CREATE VIEW {quote(view)} AS {sql.strip()}":
-            out.append(_finding("database-schema", f"{shown}: the view {view} is missing or differs", name))
+            out.append(
+                new_finding("database-schema", f"{shown}: the view {view} is missing or differs", name)
+            )
     orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
     if orphans:
         table, rowid, parent, _ = orphans[0]
         out.append(
-            _finding(
+            new_finding(
                 "database-foreign-key",
                 f"{shown}: {len(orphans)} rows fail PRAGMA foreign_key_check, the first in {table} "
                 f"(rowid {rowid}) naming a missing {parent} row",
@@ -137,10 +139,10 @@ def _table_problems(
             f"ORDER BY {', '.join(quote(k) for k in key)}"
         ).fetchall()
     except sqlite3.OperationalError as error:
-        return [_finding("database-drift", f"{shown}: table {table} cannot be read ({error})", name)]
+        return [new_finding("database-drift", f"{shown}: table {table} cannot be read ({error})", name)]
     if len(rows) != len(frame):
         return [
-            _finding(
+            new_finding(
                 "database-drift", f"{shown}: table {table} has {len(rows)} rows, the CSV {len(frame)}", name
             )
         ]
@@ -148,7 +150,7 @@ def _table_problems(
     for position, spec in enumerate(fields):
         kind = spec.get("type", "string")
         for index, value in enumerate(frame[spec["name"]].tolist()):
-            want = _plain(value)
+            want = plain(value)
             cell = rows[index][position]
             expected = sql_value(want)
             if kind == "number" and isinstance(cell, float) and expected is not None:
@@ -157,18 +159,18 @@ def _table_problems(
                 same = cell == expected and type(cell) is type(expected)
             if not same:
                 row_key = data.key_of(table, frame, frame.index[index])
-                left, right = _pair(cell, want)
+                left, right = pair(cell, want)
                 found.append(
-                    _finding(
+                    new_finding(
                         "database-drift",
-                        f"{shown}: table {table} ({_key_text(row_key)}), {spec['name']}: the database has "
+                        f"{shown}: table {table} ({key_text(row_key)}), {spec['name']}: the database has "
                         f"{left}, the CSV {right}",
                         name,
                         row=row_key,
                         field=spec["name"],
                     )
                 )
-    return _capped(found, name, "differ from the CSV")
+    return capped(found, name, "differ from the CSV")
 
 
 def _index_matches(
@@ -184,7 +186,7 @@ def _index_matches(
         return False
     schema = {"name": table, "fields": fields, "primaryKey": key}
     rows = [
-        {n: _plain(v) for n, v in zip(frame.columns, values, strict=True)}
+        {n: plain(v) for n, v in zip(frame.columns, values, strict=True)}
         for values in frame.itertuples(index=False)
     ]
     fresh = sqlite3.connect(":memory:", isolation_level=None)

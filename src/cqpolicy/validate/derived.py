@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from cqpolicy.build.derived import NEEDED, SHEETS
 from cqpolicy.findings import Finding
-from cqpolicy.validate.checks import _capped, _finding, _pair, _plain
+from cqpolicy.validate.data import capped, new_finding, pair, plain
 
 if TYPE_CHECKING:
-    from cqpolicy.validate.checks import PackageData
+    from cqpolicy.validate.data import PackageData
 
 
 def derived_sheet_problems(
@@ -24,20 +24,20 @@ def derived_sheet_problems(
     if not all(table in data.csv for table in NEEDED):
         return []  # a table that cannot be read is reported by its own check
     tables = {
-        table: [{str(k): _plain(v) for k, v in row.items()} for row in data.csv[table].to_dict("records")]
+        table: [{str(k): plain(v) for k, v in row.items()} for row in data.csv[table].to_dict("records")]
         for table in NEEDED
     }
     out: list[Finding] = []
     for sheet_name, (derive, columns) in SHEETS.items():
         rows = sheets.get(sheet_name)
         if rows is None:
-            out.append(_finding("workbook-drift", f"{shown} has no sheet {sheet_name!r}", resource))
+            out.append(new_finding("workbook-drift", f"{shown} has no sheet {sheet_name!r}", resource))
             continue
         try:
             expected = derive(tables)
         except KeyError as error:  # a key without its row: check_links reports it
             out.append(
-                _finding("workbook-drift", f"sheet {sheet_name} cannot be derived ({error})", resource)
+                new_finding("workbook-drift", f"sheet {sheet_name} cannot be derived ({error})", resource)
             )
             continue
         out.extend(_sheet_problems(sheet_name, columns, expected, rows, resource))
@@ -50,12 +50,14 @@ def _sheet_problems(
     header = [str(c) if c is not None else "" for c in (rows[0] if rows else [])]
     if header != columns:
         return [
-            _finding("workbook-drift", f"sheet {sheet_name}: the header is {header}, not {columns}", resource)
+            new_finding(
+                "workbook-drift", f"sheet {sheet_name}: the header is {header}, not {columns}", resource
+            )
         ]
     body = [row for row in rows[1:] if any(c is not None for c in row)]
     if len(body) != len(expected):
         return [
-            _finding(
+            new_finding(
                 "workbook-drift",
                 f"sheet {sheet_name} has {len(body)} rows, the CSV tables give {len(expected)}",
                 resource,
@@ -73,9 +75,9 @@ def _sheet_problems(
             else:
                 same = cell == want or (want is None and cell == "")
             if not same:
-                left, right = _pair(cell, want)
+                left, right = pair(cell, want)
                 found.append(
-                    _finding(
+                    new_finding(
                         "workbook-drift",
                         f"sheet {sheet_name} row {number}, {column}: the workbook has {left}, "
                         f"the CSV tables give {right}",
@@ -84,4 +86,4 @@ def _sheet_problems(
                         field=column,
                     )
                 )
-    return _capped(found, resource, f"of sheet {sheet_name} differ from the CSV tables")
+    return capped(found, resource, f"of sheet {sheet_name} differ from the CSV tables")

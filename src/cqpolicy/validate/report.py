@@ -12,7 +12,8 @@ JSON shape (``cqpolicy validate --format json``; ``ValidationReport.to_dict()``)
         "expectations": {"suites": 9, "expectations_defined": 62,
                          "expectations_evaluated": 62, "expectations_failed": 0},
         "package": {"checks": 10, "tables": 9},
-        "rebuild": {"files": 20}           # only with --rebuild
+        "rebuild": {"files": 20, "values": 4321}  # re-derived from sources/ and compared,
+                                           #   or {"skipped": "--no-rebuild"} (or no sources/)
       },
       "counts": {
         "findings": 2,
@@ -49,7 +50,7 @@ LAYER_TITLES = {
     "frictionless": "standard checks (frictionless)",
     "expectations": "expectation suites (Great Expectations, validation/suites)",
     "package": "package checks",
-    "rebuild": "reproducibility (--rebuild)",
+    "rebuild": "provenance (rebuilt from sources/)",
 }
 
 _RED, _GREEN, _BOLD, _DIM, _RESET = "\033[31m", "\033[32m", "\033[1m", "\033[2m", "\033[0m"
@@ -160,7 +161,14 @@ class ValidationReport:
         if "package" in stats:
             parts.append(f"{stats['package'].get('checks', 0)} package checks")
         if "rebuild" in stats:
-            parts.append(f"rebuilt {stats['rebuild'].get('files', 0)} files")
+            rebuild = stats["rebuild"]
+            if "skipped" in rebuild:
+                parts.append(f"rebuild from sources/ skipped ({rebuild['skipped']})")
+            else:
+                parts.append(
+                    f"rebuilt {rebuild.get('files', 0)} files from sources/ and compared "
+                    f"{rebuild.get('values', 0)} values"
+                )
         return "; ".join(parts)
 
     def render_text(self, color: bool = False) -> str:
