@@ -80,18 +80,28 @@ def main(debug: bool) -> None:
     default=None,
     help="Directory with the curated inputs (default: sources/ under the current directory).",
 )
+@click.option(
+    "--allow-untranslated",
+    is_flag=True,
+    help="Build even where sources/translations/ has no English for the current Chinese "
+    "(drafting a new or amended text): those texts get no English and a warning.",
+)
 @_friendly_errors
-def build(source: Path | None, out: Path, sources_dir: Path | None) -> None:
+def build(source: Path | None, out: Path, sources_dir: Path | None, allow_untranslated: bool) -> None:
     """Build the data package from the source text.
 
     Writes into a temporary directory and moves the result into place only when
-    everything succeeded, so a failed build leaves OUT untouched.
+    everything succeeded, so a failed build leaves OUT untouched. A clause, task or
+    preamble paragraph whose Chinese has no reviewed English in sources/translations/
+    fails the build (exit 1) unless --allow-untranslated.
 
     Example: cqpolicy build --source sources/000_75cbbf2a9912bf4b.txt --out .
     """
     from cqpolicy.build import build_package
 
-    result = build_package(source=source, out=out, sources_dir=sources_dir)
+    result = build_package(
+        source=source, out=out, sources_dir=sources_dir, allow_untranslated=allow_untranslated
+    )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary(), err=True)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from cqpolicy.errors import InputError
 from cqpolicy.findings import Finding
 from cqpolicy.package import load_table, resource_list, schema_fields, table_resources, table_schema
+from cqpolicy.validate.translation import check_translation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1136,6 +1137,7 @@ CHECKS: list[tuple[str, Callable[[PackageData], list[Finding]]]] = [
     ("links", check_links),
     ("row-order", check_row_order),
     ("workbook", check_workbook),
+    ("translation", check_translation),
 ]
 
 
