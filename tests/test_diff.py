@@ -41,7 +41,9 @@ def amended_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cqpolicy.build import build_package
 
     out = tmp_path_factory.mktemp("amended")
-    build_package(source=AMENDED / "amended-2023.txt", out=out, sources_dir=ROOT / "sources", allow_untranslated=True)
+    build_package(
+        source=AMENDED / "amended-2023.txt", out=out, sources_dir=ROOT / "sources", allow_untranslated=True
+    )
     return out
 
 

@@ -139,8 +139,15 @@ def pack(package: Path, dist: Path | None) -> None:
     show_default=True,
     help="Folder for the page (README.md) and its SVG charts; other files in it are left alone.",
 )
+@click.option(
+    "--policy-page",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the bilingual reading page (the policy clause by clause in Chinese and "
+    "English, with its tasks and units) to this file, e.g. docs/policy.md.",
+)
 @_friendly_errors
-def report(package: Path, out: Path) -> None:
+def report(package: Path, out: Path, policy_page: Path | None) -> None:
     """Write a summary page with charts: who does what, which clauses have tasks, who works together.
 
     PACKAGE is a package directory, its datapackage.json, or a .zip of a package
@@ -148,13 +155,19 @@ def report(package: Path, out: Path) -> None:
     embedded, so they render anywhere; rebuilding gives the same bytes. Prints
     the page's path. Exit codes: 0 written, 2 unusable package or font not installed.
 
-    Example: cqpolicy report . --out docs/report
+    Example: cqpolicy report . --out docs/report --policy-page docs/policy.md
     """
     from cqpolicy.publish.report import build_report
 
     result = build_report(package, out)
     click.echo(result.summary(), err=True)
     click.echo(str(result.out_dir / result.files[0]))
+    if policy_page is not None:
+        from cqpolicy.publish.policy import write_policy_page
+
+        page = write_policy_page(package, policy_page)
+        click.echo(page.summary(), err=True)
+        click.echo(str(page.path))
 
 
 @main.command()

@@ -136,12 +136,15 @@ def glossary_problems(glossary: Iterable[Term]) -> list[Problem]:
         renderings.setdefault(term.term_zh, set()).add(term.term_en)
         terms_of.setdefault(term.term_en.casefold(), set()).add(term.term_zh)
         if not term.term_en.strip():
-            out.append(Problem("glossary-rendering-missing", f"glossary term {term.term_zh} has no rendering"))
+            out.append(
+                Problem("glossary-rendering-missing", f"glossary term {term.term_zh} has no rendering")
+            )
         if not term.basis.strip():
             out.append(
                 Problem(
                     "glossary-basis-missing",
-                    f"glossary term {term.term_zh} has no basis; say whose usage or which convention it follows",
+                    f"glossary term {term.term_zh} has no basis; "
+                    "say whose usage or which convention it follows",
                 )
             )
     for term_zh, ens in renderings.items():
@@ -158,8 +161,8 @@ def glossary_problems(glossary: Iterable[Term]) -> list[Problem]:
             out.append(
                 Problem(
                     "glossary-rendering-shared",
-                    f"glossary rendering {term_en!r} is given to {len(zhs)} terms ({', '.join(sorted(zhs))}); "
-                    "a reader could not tell them apart",
+                    f"glossary rendering {term_en!r} is given to {len(zhs)} terms "
+                    f"({', '.join(sorted(zhs))}); a reader could not tell them apart",
                 )
             )
     return out

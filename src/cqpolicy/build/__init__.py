@@ -24,7 +24,6 @@ from cqpolicy.build.mapping import map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
 from cqpolicy.build.parse import Document, parse_document
-from cqpolicy.build.translations import attach_translations, load_translations
 from cqpolicy.build.tables import (
     Row,
     UnknownUnits,
@@ -34,6 +33,7 @@ from cqpolicy.build.tables import (
     section_table,
     task_table,
 )
+from cqpolicy.build.translations import attach_translations, load_translations
 from cqpolicy.build.workbook import workbook_bytes
 from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
 from cqpolicy.errors import InputError, RegisterError, SourceError

@@ -133,7 +133,7 @@ class _Join:
         if entry is None:
             self.gaps.append(
                 f"{self.directory / file} has no translation of {what} (its Chinese is new or changed); "
-                "add a row with its text_zh and text_en"
+                "add a row translating it"
             )
             return None
         if entry.text_zh != zh:
@@ -168,18 +168,24 @@ def attach_translations(
     join = _Join(directory)
     tr = translations
     for row in tables["sections"]:
-        title = join.text(tr.section_titles, "sections.csv", row["title"], row["title"], f"section {row['label']}")
+        title = join.text(
+            tr.section_titles, "sections.csv", row["title"], row["title"], f"section {row['label']}"
+        )
         row["title_en"] = title
         join.pairs.append(Pair("sections", str(row["section_no"]), "title_en", row["title"], title or ""))
     for row in tables["clauses"]:
         what = f"clause {row['clause_no']}"
-        row["title_en"] = join.text(tr.clause_titles, "clauses.csv", row["title"], row["title"], f"{what}'s title")
+        row["title_en"] = join.text(
+            tr.clause_titles, "clauses.csv", row["title"], row["title"], f"{what}'s title"
+        )
         row["text_en"] = join.text(tr.clauses, "clause_texts.csv", row["text"], row["text"], what)
         key = str(row["clause_no"])
         join.pairs.append(Pair("clauses", key, "title_en", row["title"], row["title_en"] or ""))
         join.pairs.append(Pair("clauses", key, "text_en", row["text"], row["text_en"] or ""))
     for row in tables["tasks"]:
-        row["text_en"] = join.text(tr.tasks, "task_texts.csv", row["text"], row["text"], f"task {row['task_no']}")
+        row["text_en"] = join.text(
+            tr.tasks, "task_texts.csv", row["text"], row["text"], f"task {row['task_no']}"
+        )
         join.pairs.append(Pair("tasks", str(row["task_no"]), "text_en", row["text"], row["text_en"] or ""))
     for row in tables["document"]:
         _document_row(row, tr, join)
@@ -188,22 +194,30 @@ def attach_translations(
         *join.unused(tr.tasks, "task_texts.csv"),
         *join.unused(tr.document, "document.csv"),
     ]
-    stale = f"; rows matching no current text (stale): {', '.join(leftover)}" if leftover else ""
+    stale = f"; rows matching no current text (stale): {_first(leftover)}" if leftover else ""
     if join.gaps and not allow_untranslated:
         more = f" ({len(join.gaps) - 1} more row(s) like it)" if len(join.gaps) > 1 else ""
         raise RegisterError(f"{join.gaps[0]}{more}{stale}")
     broken = [p for p in problems(join.pairs, tr.glossary) if p.check != "translation-missing"]
     if broken:
         first = broken[0]
-        more = f" ({len(broken) - 1} more problem{'s' if len(broken) > 2 else ''} after it)" if len(broken) > 1 else ""
+        more = (
+            f" ({len(broken) - 1} more problem{'s' if len(broken) > 2 else ''} after it)"
+            if len(broken) > 1
+            else ""
+        )
         raise RegisterError(f"{first.message}{more}", path=directory)
-    tables["glossary"] = [
-        {"term_zh": t.term_zh, "term_en": t.term_en, "basis": t.basis} for t in tr.glossary
-    ]
+    tables["glossary"] = [{"term_zh": t.term_zh, "term_en": t.term_en, "basis": t.basis} for t in tr.glossary]
     warnings = [f"{len(join.gaps)} text(s) have no English, first: {join.gaps[0]}"] if join.gaps else []
     if leftover:
-        warnings.append(f"translation rows matching no current text, remove them: {', '.join(leftover)}")
+        warnings.append(f"translation rows matching no current text, remove them: {_first(leftover)}")
     return warnings
+
+
+def _first(places: list[str], shown: int = 3) -> str:
+    """The first few places, and how many more."""
+    more = f" and {len(places) - shown} more" if len(places) > shown else ""
+    return ", ".join(places[:shown]) + more
 
 
 def _document_row(row: Row, tr: Translations, join: _Join) -> None:
@@ -214,11 +228,16 @@ def _document_row(row: Row, tr: Translations, join: _Join) -> None:
     row["annex_title_en"] = join.text(
         tr.document, "document.csv", "annex_title", row["annex_title"], "the annex title"
     )
-    join.pairs.append(Pair("document", number, "annex_title_en", row["annex_title"], row["annex_title_en"] or ""))
+    join.pairs.append(
+        Pair("document", number, "annex_title_en", row["annex_title"], row["annex_title_en"] or "")
+    )
     paragraphs = row["preamble"].split("\n") if row["preamble"] else []
-    english = []
+    english: list[str] = []
     for index, paragraph in enumerate(paragraphs, start=1):
-        text = join.text(tr.document, "document.csv", f"preamble:{index}", paragraph, f"preamble paragraph {index}")
-        english.append(text)
+        text = join.text(
+            tr.document, "document.csv", f"preamble:{index}", paragraph, f"preamble paragraph {index}"
+        )
+        if text is not None:
+            english.append(text)
         join.pairs.append(Pair("document", number, f"preamble_en (paragraph {index})", paragraph, text or ""))
-    row["preamble_en"] = "\n".join(english) if english and all(english) else None
+    row["preamble_en"] = "\n".join(english) if english and len(english) == len(paragraphs) else None

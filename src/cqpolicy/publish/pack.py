@@ -1,7 +1,8 @@
 """Pack the package into the one file people download: ``dist/<name>-<version>.zip``.
 
 The zip holds ``datapackage.json``, every file its resources name, the README,
-the licence and the changelog, under one top folder ``<name>-<version>/``.
+the licence, the changelog and the bilingual reading page ``docs/policy.md``, under one
+top folder ``<name>-<version>/``.
 Entries are sorted and carry a fixed timestamp, so packing twice gives the same bytes.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from cqpolicy.errors import InputError
 
 #: Files beside datapackage.json that go into the zip when present.
-EXTRA_FILES = ("README.md", "LICENSE.md", "CHANGELOG.md")
+EXTRA_FILES = ("README.md", "LICENSE.md", "CHANGELOG.md", "docs/policy.md")
 _FIXED_TIME = (2022, 1, 25, 0, 0, 0)
 
 
