@@ -23,7 +23,7 @@ def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path
     assert "cqpolicy-guangyang-bay-1.1.0/datapackage.json" in names
     assert "cqpolicy-guangyang-bay-1.1.0/data/tasks.parquet" in names
     assert "cqpolicy-guangyang-bay-1.1.0/LICENSE.md" in names
-    assert len(names) == 1 + 19 + 3
+    assert len(names) == 1 + 21 + 4  # descriptor, data files, README, LICENSE, CHANGELOG, docs/policy.md
     first = result.path.read_bytes()
     assert pack_package(root, tmp_path / "dist").path.read_bytes() == first
 

@@ -19,8 +19,8 @@ from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
-    "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 10 resources; 64 of 64 expectations evaluated "
-    "in 9 suites; 11 package checks)"
+    "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 11 resources; 80 of 80 expectations evaluated "
+    "in 10 suites; 12 package checks)"
 )
 
 
@@ -138,7 +138,7 @@ def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
     drift = [f.message for f in report.findings if f.check == "rebuild-drift"]
     assert any(m.startswith("data/agencies.csv differs from a fresh build") for m in drift), drift
     assert any(m.startswith("datapackage.json differs") for m in drift), drift
-    assert report.layers["rebuild"]["files"] == 20
+    assert report.layers["rebuild"]["files"] == 22
 
 
 def test_subprocess_on_a_broken_zip_reports_without_traceback(pkg: Pkg, tmp_path: Path) -> None:

@@ -66,8 +66,8 @@ def test_clean_package_passes_every_layer(built_package: Path, tmp_path: Path) -
     assert report.valid and report.exit_code == 0
     expectations = report.layers["expectations"]
     assert expectations["expectations_evaluated"] == expectations["expectations_defined"] > 50
-    assert expectations["suites"] == 9
-    assert report.layers["frictionless"]["resources"] == 10
+    assert expectations["suites"] == 10
+    assert report.layers["frictionless"]["resources"] == 11
 
 
 @pytest.mark.parametrize(("fault", "rehash"), [pytest.param(f, r, id=case_id(f, r)) for f, r in CASES])

@@ -754,6 +754,49 @@ FAULTS: list[Fault] = [
         PK,
     ),
     Fault("rows-out-of-order", swap_first_sections, ("package:row-order",), PK),
+    # the English translation (cqpolicy.translation's rules)
+    Fault(
+        "translation-missing",
+        lambda p: p.set("tasks", ("task_no", "3"), "text_en", ""),
+        ("package:translation-missing", "expectations:expect-column-values-to-not-be-null"),
+        ("expectations", "package"),
+    ),
+    Fault(
+        "translation-chinese-left",
+        lambda p: p.replace_text("clauses", CLAUSE, "text_en", "Niutou Mountain", "牛头山"),
+        ("package:translation-chinese-characters", "package:translation-term-missing"),
+        PK,
+    ),
+    Fault(
+        "translation-number-dropped",
+        lambda p: p.replace_text(
+            "document",
+            ("document_number", "渝府〔2022〕5号"),
+            "preamble_en",
+            "168",
+            "a hundred and sixty-eight",
+        ),
+        ("package:translation-number-missing",),
+        PK,
+    ),
+    Fault(
+        "translation-term-rendered-otherwise",
+        lambda p: p.replace_text("tasks", ("task_no", "1"), "text_en", "Guangyang Isle", "Guangyang Island"),
+        ("package:translation-term-missing",),
+        PK,
+    ),
+    Fault(
+        "translation-paragraphs-merged",
+        lambda p: p.replace_text("clauses", ("clause_no", "2"), "text_en", "\n", " "),
+        ("package:translation-paragraphs",),
+        PK,
+    ),
+    Fault(
+        "glossary-term-two-ways",
+        _append_copy("glossary", ("term_zh", "广阳岛"), term_en="Guangyang Island"),
+        ("package:glossary-term-ambiguous",),
+        PK,
+    ),
     # descriptor and release
     Fault("version-not-in-changelog", changelog_behind, ("package:changelog-version",), PK),
     Fault(
