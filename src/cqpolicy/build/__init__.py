@@ -211,7 +211,7 @@ def render_package(
     warnings.extend(
         attach_translations(
             tables,
-            load_translations(translations_dir),
+            load_translations(translations_dir, inputs.shown / "translations"),
             inputs.shown / "translations",
             allow_untranslated=allow_untranslated,
         )

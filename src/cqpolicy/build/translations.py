@@ -81,8 +81,10 @@ def _entries(path: Path, key: str, *, titles: bool = False, by_text: bool = Fals
     return out
 
 
-def load_translations(directory: Path) -> Translations:
+def load_translations(directory: Path, shown: Path | None = None) -> Translations:
     """Read the translation files; a missing directory means no translation at all.
+
+    ``shown`` is the directory to name in messages (a release reads a staged copy).
 
     Raises:
         RegisterError: a file has a wrong header, an empty or repeated key.
@@ -105,7 +107,11 @@ def load_translations(directory: Path) -> Translations:
 
     def optional(name: str, key: str, *, titles: bool = False, by_text: bool = False) -> dict[str, Entry]:
         path = directory / name
-        return _entries(path, key, titles=titles, by_text=by_text) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        entries = _entries(path, key, titles=titles, by_text=by_text)
+        named = (shown or directory) / name
+        return {k: Entry(e.text_zh, e.text_en, named, e.line) for k, e in entries.items()}
 
     return Translations(
         clauses=optional("clause_texts.csv", "clause_no", by_text=True),
