@@ -154,7 +154,7 @@ def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:
     """The same text in official form: only the recorded source differs, and the package validates."""
     result = release_package(AMENDED / "official-form.txt", repo, release_date="2026-12-02")
     assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.1.1")
-    assert "valid" in [m for m in result.messages if not m.startswith("warning: ")][0]
+    assert "valid" in next(m for m in result.messages if not m.startswith("warning: "))
     assert "## [1.1.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
