@@ -17,7 +17,16 @@ from typing import Any
 Row = dict[str, Any]
 
 #: Columns that hold long text: wrapped and wide.
-_LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw"}
+_LONG_TEXT = {
+    "text",
+    "text_en",
+    "preamble",
+    "preamble_en",
+    "title_en",
+    "description",
+    "basis",
+    "responsible_units_raw",
+}
 _MAX_WIDTH = 60
 _LONG_WIDTH = 80
 
