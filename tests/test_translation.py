@@ -164,7 +164,8 @@ def test_stale_row_is_named_when_the_chinese_changes(sources_copy: Path, tmp_pat
     result = build_package(
         source=source, out=tmp_path / "out", sources_dir=sources_copy, allow_untranslated=True
     )
-    assert result.warnings[0].startswith("1 text(s) have no English, first: ")
+    assert result.warnings[0].startswith("no English: ") and "task 3" in result.warnings[0]
+    assert result.warnings[1].startswith("translation rows matching no current text, remove them: ")
     with (tmp_path / "out" / "data" / "tasks.csv").open(encoding="utf-8", newline="") as handle:
         task3 = next(r for r in csv.DictReader(handle) if r["task_no"] == "3")
     assert task3["text_en"] == ""  # no stale English kept

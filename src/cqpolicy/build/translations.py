@@ -214,9 +214,9 @@ def attach_translations(
         )
         raise RegisterError(f"{first.message}{more}", path=directory)
     tables["glossary"] = [{"term_zh": t.term_zh, "term_en": t.term_en, "basis": t.basis} for t in tr.glossary]
-    warnings = [f"{len(join.gaps)} text(s) have no English, first: {join.gaps[0]}"] if join.gaps else []
+    warnings = [f"no English: {gap}" for gap in join.gaps]
     if leftover:
-        warnings.append(f"translation rows matching no current text, remove them: {_first(leftover)}")
+        warnings.append(f"translation rows matching no current text, remove them: {', '.join(leftover)}")
     return warnings
 
 
