@@ -15,7 +15,8 @@ from cqpolicy.publish.pack import pack_package
 def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path) -> None:
     root = tmp_path / "pkg"
     shutil.copytree(built_package, root)
-    for name in ("README.md", "LICENSE.md", "CHANGELOG.md"):
+    (root / "docs").mkdir()
+    for name in ("README.md", "LICENSE.md", "CHANGELOG.md", "docs/policy.md"):
         (root / name).write_text(f"# {name}\n", encoding="utf-8")
     result = pack_package(root, tmp_path / "dist")
     assert result.path.name == "cqpolicy-guangyang-bay-1.1.0.zip"
@@ -23,6 +24,7 @@ def test_pack_holds_descriptor_data_and_docs(built_package: Path, tmp_path: Path
     assert "cqpolicy-guangyang-bay-1.1.0/datapackage.json" in names
     assert "cqpolicy-guangyang-bay-1.1.0/data/tasks.parquet" in names
     assert "cqpolicy-guangyang-bay-1.1.0/LICENSE.md" in names
+    assert "cqpolicy-guangyang-bay-1.1.0/docs/policy.md" in names  # its ../data links resolve in the zip
     assert len(names) == 1 + 21 + 4  # descriptor, data files, README, LICENSE, CHANGELOG, docs/policy.md
     first = result.path.read_bytes()
     assert pack_package(root, tmp_path / "dist").path.read_bytes() == first
