@@ -15,6 +15,7 @@ from pathlib import Path
 from cqpolicy.build import build_package
 from cqpolicy.errors import CqpolicyError
 from cqpolicy.publish.docs import refresh_readme
+from cqpolicy.publish.policy import write_policy_page
 from cqpolicy.publish.report import build_report
 from cqpolicy.validate import validate_package
 
@@ -46,6 +47,7 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     print(summary.summary(), file=sys.stderr)
+    print(write_policy_page(ROOT, ROOT / "docs" / "policy.md").summary(), file=sys.stderr)
 
     report = validate_package(ROOT)
     print(report.render_text(color=False), file=sys.stderr)

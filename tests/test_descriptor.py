@@ -37,7 +37,7 @@ def test_package_metadata_is_complete(descriptor: dict[str, Any]) -> None:
 
 def test_every_field_has_type_title_description_and_constraints(descriptor: dict[str, Any]) -> None:
     tabular = [r for r in descriptor["resources"] if r.get("type") == "table"]
-    assert len(tabular) == 18
+    assert len(tabular) == 20
     for resource in tabular:
         schema = resource["schema"]
         assert schema["primaryKey"], resource["name"]

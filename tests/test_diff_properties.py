@@ -108,6 +108,7 @@ def edits(draw: st.DrawFn, base: PackageData) -> tuple[dict[str, list[Row]], dic
                         "task_no": p,
                         "clause_no": draw(st.integers(1, 28)),
                         "text": text,
+                        "text_en": None,
                         "responsible_units_raw": text[:4],
                         "clause_match_score": 0.5,
                         "clause_match_method": "similarity",

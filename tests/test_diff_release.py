@@ -40,7 +40,19 @@ def repo(tmp_path: Path, built_package: Path) -> Path:
     for name in ("CHANGELOG.md", "README.md"):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "docs" / "report", target / "docs" / "report")
+    add_amended_translations(target / "sources" / "translations")
     return target
+
+
+def add_amended_translations(directory: Path) -> None:
+    """What a translator does before releasing amended-2023.txt: translate its new texts.
+
+    The fixture rows are appended; the rows of the old wording stay (the build warns about them).
+    """
+    for fixture in sorted((AMENDED / "translations").glob("*.csv")):
+        rows = fixture.read_text(encoding="utf-8").split("\n", 1)[1]
+        with (directory / fixture.name).open("a", encoding="utf-8", newline="") as handle:
+            handle.write(rows)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -50,7 +62,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def test_amendment_is_released_as_a_minor_version(repo: Path, tmp_path: Path) -> None:
     """Real validation: the suites hold no counts of 1.1.0, so an amended policy (60 tasks) validates."""
     result = release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01")
-    assert result.messages[0].startswith("cqpolicy-guangyang-bay 1.2.0: valid"), result.messages
+    warnings = [m for m in result.messages if m.startswith("warning: ")]
+    # The old wording's rows are left over, named in the repository's sources/, not the staged copy.
+    assert [w.split(": ", 2)[1] for w in warnings] == [
+        "translation rows matching no current text, remove them"
+    ]
+    assert str(repo / "sources" / "translations" / "clause_texts.csv") in warnings[0]
+    others = [m for m in result.messages if not m.startswith("warning: ")]
+    assert others[0].startswith("cqpolicy-guangyang-bay 1.2.0: valid"), result.messages
     report = (repo / "docs" / "report" / "README.md").read_text(encoding="utf-8")
     assert "cqpolicy-guangyang-bay 1.2.0" in report and "1.1.0" not in report
     assert (result.status, result.old_version, result.new_version, result.bump) == (
@@ -139,7 +158,7 @@ def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:
     """The same text in official form: only the recorded source differs, and the package validates."""
     result = release_package(AMENDED / "official-form.txt", repo, release_date="2026-12-02")
     assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.1.1")
-    assert "valid" in result.messages[0]
+    assert "valid" in next(m for m in result.messages if not m.startswith("warning: "))
     assert "## [1.1.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
 
 

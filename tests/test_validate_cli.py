@@ -19,8 +19,8 @@ from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
-    "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 11 resources; 64 of 64 expectations evaluated "
-    "in 9 suites; 20 package checks; rebuild from sources/ skipped (no sources/ in the package))"
+    "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 12 resources; 80 of 80 expectations evaluated "
+    "in 10 suites; 21 package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 
@@ -146,7 +146,7 @@ def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
             "\"Nan'an District People's Government\"",
         )
     ]
-    assert report.layers["rebuild"]["files"] == 24  # data/ (20), the descriptor, three citation records
+    assert report.layers["rebuild"]["files"] == 26  # data/ (22), the descriptor, three citation records
     skipped = validate_package(pkg.root, layers=(), rebuild=False, parallel=False)
     assert skipped.findings == []
     assert skipped.layers["rebuild"] == {"skipped": "--no-rebuild"}

@@ -76,8 +76,8 @@ def test_clean_package_passes_every_layer(built_package: Path, tmp_path: Path) -
     assert report.valid and report.exit_code == 0
     expectations = report.layers["expectations"]
     assert expectations["expectations_evaluated"] == expectations["expectations_defined"] > 50
-    assert expectations["suites"] == 9
-    assert report.layers["frictionless"]["resources"] == 11
+    assert expectations["suites"] == 10
+    assert report.layers["frictionless"]["resources"] == 12
 
 
 @pytest.mark.parametrize(("fault", "rehash"), [pytest.param(f, r, id=case_id(f, r)) for f, r in CASES])
@@ -145,4 +145,4 @@ def test_what_no_rebuild_still_misses_is_pinned(consistent_outcomes: dict[tuple[
         outcome = consistent_outcomes[(fault_id, False)]
         assert outcome.exit_code == 1 and check in outcome.found, (fault_id, outcome.report)
     assert set(CAUGHT_WITHOUT_SOURCES) | MISSED_WITHOUT_SOURCES == {fault_id for fault_id, _ in CONSISTENT}
-    assert (len(CAUGHT_WITHOUT_SOURCES), len(MISSED_WITHOUT_SOURCES)) == (8, 21)
+    assert (len(CAUGHT_WITHOUT_SOURCES), len(MISSED_WITHOUT_SOURCES)) == (10, 19)

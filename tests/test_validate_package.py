@@ -64,6 +64,7 @@ def test_csv_and_parquet_load_to_the_same_typed_frames(built_package: Path) -> N
                 "agency_types",
                 "levels",
                 "roles",
+                "glossary",
             ]
         )
     )

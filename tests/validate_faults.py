@@ -784,6 +784,49 @@ FAULTS: list[Fault] = [
         PK,
     ),
     Fault("rows-out-of-order", swap_first_sections, ("package:row-order",), PK),
+    # the English translation (cqpolicy.translation's rules)
+    Fault(
+        "translation-missing",
+        lambda p: p.set("tasks", ("task_no", "3"), "text_en", ""),
+        ("package:translation-missing", "expectations:expect-column-values-to-not-be-null"),
+        ("expectations", "package"),
+    ),
+    Fault(
+        "translation-chinese-left",
+        lambda p: p.replace_text("clauses", CLAUSE, "text_en", "Niutou Mountain", "牛头山"),
+        ("package:translation-chinese-characters", "package:translation-term-missing"),
+        PK,
+    ),
+    Fault(
+        "translation-number-dropped",
+        lambda p: p.replace_text(
+            "document",
+            ("document_number", "渝府〔2022〕5号"),
+            "preamble_en",
+            "168",
+            "a hundred and sixty-eight",
+        ),
+        ("package:translation-number-missing",),
+        PK,
+    ),
+    Fault(
+        "translation-term-rendered-otherwise",
+        lambda p: p.replace_text("tasks", ("task_no", "1"), "text_en", "Guangyang Isle", "Guangyang Island"),
+        ("package:translation-term-missing",),
+        PK,
+    ),
+    Fault(
+        "translation-paragraphs-merged",
+        lambda p: p.replace_text("clauses", ("clause_no", "2"), "text_en", "\n", " "),
+        ("package:translation-paragraphs",),
+        PK,
+    ),
+    Fault(
+        "glossary-term-two-ways",
+        _append_copy("glossary", ("term_zh", "广阳岛"), term_en="Guangyang Island"),
+        ("package:glossary-term-ambiguous",),
+        PK,
+    ),
     # descriptor and release
     Fault("version-not-in-changelog", changelog_behind, ("package:changelog-version",), PK),
     Fault(
@@ -1307,6 +1350,9 @@ CAUGHT_WITHOUT_SOURCES: dict[str, str] = {
     "task-text-duplicated": "package:duplicate-task-text",
     "doubled-space-in-clause": "package:whitespace",
     "units-cell-retyped": "package:units-mismatch",
+    # the English keeps every number of the Chinese: a changed digit no longer matches it
+    "digit-changed": "package:translation-number-missing",
+    "preamble-number-changed": "package:translation-number-missing",
 }
 
 #: The consistent corruptions that checks needing no source still miss (``--no-rebuild``).
@@ -1316,7 +1362,6 @@ MISSED_WITHOUT_SOURCES: frozenset[str] = frozenset(
         "clause-no-wrong-but-existing",
         "clause-moved-to-another-section",
         "english-names-swapped",
-        "digit-changed",
         "bu-inserted",
         "status-flipped",
         "task-source-line-shifted",
@@ -1331,7 +1376,6 @@ MISSED_WITHOUT_SOURCES: frozenset[str] = frozenset(
         "date-published-changed",
         "issuer-changed",
         "match-score-changed",
-        "preamble-number-changed",
         "annex-title-changed",
     }
 )

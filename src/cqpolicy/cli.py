@@ -80,18 +80,28 @@ def main(debug: bool) -> None:
     default=None,
     help="Directory with the curated inputs (default: sources/ under the current directory).",
 )
+@click.option(
+    "--allow-untranslated",
+    is_flag=True,
+    help="Build even where sources/translations/ has no English for the current Chinese "
+    "(drafting a new or amended text): those texts get no English and a warning.",
+)
 @_friendly_errors
-def build(source: Path | None, out: Path, sources_dir: Path | None) -> None:
+def build(source: Path | None, out: Path, sources_dir: Path | None, allow_untranslated: bool) -> None:
     """Build the data package from the source text.
 
     Writes into a temporary directory and moves the result into place only when
-    everything succeeded, so a failed build leaves OUT untouched.
+    everything succeeded, so a failed build leaves OUT untouched. A clause, task or
+    preamble paragraph whose Chinese has no reviewed English in sources/translations/
+    fails the build (exit 1) unless --allow-untranslated.
 
     Example: cqpolicy build --source sources/000_75cbbf2a9912bf4b.txt --out .
     """
     from cqpolicy.build import build_package
 
-    result = build_package(source=source, out=out, sources_dir=sources_dir)
+    result = build_package(
+        source=source, out=out, sources_dir=sources_dir, allow_untranslated=allow_untranslated
+    )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary(), err=True)
@@ -166,8 +176,15 @@ def serve(package: Path, host: str, port: int) -> None:
     show_default=True,
     help="Folder for the page (README.md) and its SVG charts; other files in it are left alone.",
 )
+@click.option(
+    "--policy-page",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the bilingual reading page (the policy clause by clause in Chinese and "
+    "English, with its tasks and units) to this file, e.g. docs/policy.md.",
+)
 @_friendly_errors
-def report(package: Path, out: Path) -> None:
+def report(package: Path, out: Path, policy_page: Path | None) -> None:
     """Write a summary page with charts: who does what, which clauses have tasks, who works together.
 
     PACKAGE is a package directory, its datapackage.json, or a .zip of a package
@@ -175,13 +192,19 @@ def report(package: Path, out: Path) -> None:
     embedded, so they render anywhere; rebuilding gives the same bytes. Prints
     the page's path. Exit codes: 0 written, 2 unusable package or font not installed.
 
-    Example: cqpolicy report . --out docs/report
+    Example: cqpolicy report . --out docs/report --policy-page docs/policy.md
     """
     from cqpolicy.publish.report import build_report
 
     result = build_report(package, out)
     click.echo(result.summary(), err=True)
     click.echo(str(result.out_dir / result.files[0]))
+    if policy_page is not None:
+        from cqpolicy.publish.policy import write_policy_page
+
+        page = write_policy_page(package, policy_page)
+        click.echo(page.summary(), err=True)
+        click.echo(str(page.path))
 
 
 @main.command()

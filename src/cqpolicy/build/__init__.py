@@ -35,6 +35,7 @@ from cqpolicy.build.tables import (
     section_table,
     task_table,
 )
+from cqpolicy.build.translations import attach_translations, load_translations
 from cqpolicy.build.workbook import about_table_header_row, workbook_bytes
 from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
 from cqpolicy.errors import InputError, RegisterError, SourceError
@@ -127,6 +128,7 @@ def build_package(
     sources_dir: Path | None = None,
     *,
     shown_sources: Path | None = None,
+    allow_untranslated: bool = False,
 ) -> BuildResult:
     """Build the package from ``source`` into ``out``; see the module docstring.
 
@@ -135,6 +137,11 @@ def build_package(
     name is written, with the tasks naming it, to ``agencies.pending.csv`` in the sources
     directory (``shown_sources`` when given) for review, and the error says so.
 
+    The English comes from ``sources/translations/`` (:mod:`cqpolicy.build.translations`);
+    a clause, task or paragraph without a current translation fails the build unless
+    ``allow_untranslated`` (for drafting a new or amended text): then it gets no English and
+    the result carries a warning.
+
     Raises:
         InputError: the source or a curated file cannot be used (exit code 2).
         SourceError: the source text breaks the document's structure (exit code 1).
@@ -142,7 +149,7 @@ def build_package(
     """
     inputs = resolve_inputs(source, sources_dir, shown_sources)
     try:
-        files, doc, counts, warnings = render_package(inputs)
+        files, doc, counts, warnings = render_package(inputs, allow_untranslated=allow_untranslated)
     except UnknownUnits as error:
         pending = inputs.shown / curated.PENDING_FILE
         one = len(error.missing) == 1
@@ -163,7 +170,9 @@ def build_package(
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
 
 
-def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str, int], list[str]]:
+def render_package(
+    inputs: Inputs, *, allow_untranslated: bool = False
+) -> tuple[dict[str, bytes], Document, dict[str, int], list[str]]:
     """Everything a build writes, as ``{relative path: bytes}``, without touching the disk."""
     sd = inputs.sources_dir
     publication = read_publication(inputs.source)
@@ -199,13 +208,22 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     agencies, task_agencies = agency_tables(doc, register, inputs.source)
     tables: dict[str, list[Row]] = {
         "document": document_table(doc, metadata),
-        "sections": section_table(doc, curated.load_translations(sd / "translations" / "sections.csv")),
-        "clauses": clause_table(doc, curated.load_translations(sd / "translations" / "clauses.csv")),
+        "sections": section_table(doc, {}),
+        "clauses": clause_table(doc, {}),
         "tasks": task_table(doc, matches),
         "agencies": agencies,
         "task_agencies": task_agencies,
         **codelists,
     }
+    translations_dir = sd / "translations"
+    warnings.extend(
+        attach_translations(
+            tables,
+            load_translations(translations_dir, inputs.shown / "translations"),
+            inputs.shown / "translations",
+            allow_untranslated=allow_untranslated,
+        )
+    )
     schemas = load_table_schemas()
     files: dict[str, bytes] = {}
     resources_out: list[dict[str, Any]] = []
@@ -405,7 +423,7 @@ def _descriptor(
     document = {
         key: (value.isoformat() if hasattr(value, "isoformat") else value)
         for key, value in document_row.items()
-        if key not in ("preamble", "addressees")
+        if key not in ("preamble", "preamble_en", "addressees")
     }
     document["status_note"] = metadata.get("status_note")
     document["official_url"] = metadata.get("official_url")

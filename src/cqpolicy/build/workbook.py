@@ -22,7 +22,17 @@ from cqpolicy.build.derived import ASSIGNMENTS_SHEET, NEEDED, SHEETS, SUMMARY_SH
 Row = dict[str, Any]
 
 #: Columns that hold long text: wrapped and wide.
-_LONG_TEXT = {"text", "preamble", "description", "responsible_units_raw", "task_text"}
+_LONG_TEXT = {
+    "text",
+    "text_en",
+    "preamble",
+    "preamble_en",
+    "title_en",
+    "description",
+    "basis",
+    "responsible_units_raw",
+    "task_text",
+}
 #: Derived sheets' columns that hold numbers and booleans (the rest is text).
 _DERIVED_KINDS = {
     **dict.fromkeys(

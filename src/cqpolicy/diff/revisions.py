@@ -102,7 +102,8 @@ def _built(path: Path, base: Path) -> Iterator[Path]:
             path=path,
         )
     with tempfile.TemporaryDirectory(prefix="cqpolicy-pub-") as tmp:
-        build_package(source=path, out=Path(tmp) / "package", sources_dir=sources)
+        # A new publication is compared before anyone translates it: its new texts have no English yet.
+        build_package(source=path, out=Path(tmp) / "package", sources_dir=sources, allow_untranslated=True)
         yield Path(tmp) / "package"
 
 

@@ -10,7 +10,8 @@ The rule (also in the README, "Versions"):
   (texts, titles, labels, responsible units, the document number, dates and status);
   assignments that follow such a change; agencies or codes added or removed; and new
   resources or fields, or changed constraints.
-- **patch**: corrections that leave the policy text unchanged: translations, the agency
+- **patch**: corrections that leave the policy text unchanged: translations (the ``*_en``
+  columns and the ``glossary`` table, rows added and removed included), the agency
   register, code-list labels, task-to-clause mapping fixes, line numbers, descriptions and
   other package metadata.
 - **none**: nothing differs.
@@ -24,6 +25,9 @@ from cqpolicy.diff.model import Bump, Change
 
 #: Tables whose rows are the policy text itself.
 POLICY_TABLES = frozenset({"document", "sections", "clauses", "tasks"})
+
+#: Tables that are the package's own reading aids, not the policy: every change is a patch.
+TRANSLATION_TABLES = frozenset({"glossary"})
 
 #: Per table, the columns that are the policy text (changes to them are amendments: minor).
 POLICY_FIELDS: dict[str, frozenset[str]] = {
@@ -110,6 +114,8 @@ def row_impact(
             policy-text change. Any other assignment change is a correction (patch).
     """
     table = change.table
+    if table in TRANSLATION_TABLES:
+        return "patch"
     if table == "task_agencies":
         old_tasks, new_tasks = amended_tasks
         old_hit = isinstance(change.old_key, tuple) and change.old_key[0] in old_tasks

@@ -51,6 +51,7 @@ from cqpolicy.validate.semantics import (
     check_task_texts,
     check_whitespace,
 )
+from cqpolicy.validate.translation import check_translation
 from cqpolicy.validate.workbook_checks import check_workbook
 
 __all__ = ["CHECKS", "PackageData", "chinese_numeral", "load_data", "run_checks", "units_in_cell"]
@@ -79,6 +80,7 @@ CHECKS: tuple[Callable[[PackageData], list[Finding]], ...] = (
     check_profile,
     check_citations,
     check_database,
+    check_translation,
 )
 
 

@@ -1,0 +1,177 @@
+"""What an English translation of the policy must keep, as pure rules on pairs of texts.
+
+Shared by the build (:mod:`cqpolicy.build.translations`, which refuses to build a broken
+translation) and by ``cqpolicy validate`` (:mod:`cqpolicy.validate.translation`, which
+reports the same problems as findings in a package someone hands it). Both layers call
+:func:`problems`, so a rule cannot hold in one and not in the other.
+
+The rules:
+
+- every Chinese text has an English one (``translation-missing``);
+- no Chinese character is left in the English (``translation-chinese-characters``);
+- every Arabic number of the Chinese appears in the English (``translation-number-missing``);
+- the English has as many paragraphs as the Chinese (``translation-paragraphs``);
+- wherever a glossary term occurs in the Chinese, its one rendering occurs in the English of
+  the same row (``translation-term-missing``), compared without regard to case so that a
+  rendering may start a sentence;
+- the glossary gives each term one rendering (``glossary-term-ambiguous``) and each
+  rendering one term (``glossary-rendering-shared``), with a basis (``glossary-basis-missing``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: Han characters (CJK unified ideographs and their extensions A and compatibility block)
+#: and the full-width punctuation Chinese text uses.
+CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
+#: An Arabic number as written in the Chinese: 168, 2025, 5G's 5, 1.5.
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: a Chinese term and its one English rendering."""
+
+    term_zh: str
+    term_en: str
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One Chinese text and its English, with where they live (for messages).
+
+    Attributes:
+        table: The table or curated file, e.g. ``clauses``.
+        key: The row, e.g. ``5`` or ``preamble:1``.
+        field: The English column, e.g. ``text_en``.
+        zh: The Chinese text.
+        en: The English text (empty when untranslated).
+    """
+
+    table: str
+    key: str
+    field: str
+    zh: str
+    en: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.table} {self.key}, {self.field}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: a stable kebab-case ``check`` id and a sentence for a person."""
+
+    check: str
+    message: str
+    pair: Pair | None = None
+
+
+def _has_number(number: str, text: str) -> bool:
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text) is not None
+
+
+def pair_problems(pair: Pair, glossary: Iterable[Term]) -> list[Problem]:
+    """Everything wrong with one translated text."""
+    if not pair.zh.strip():
+        return []
+    if not pair.en.strip():
+        return [Problem("translation-missing", f"{pair.where} is empty; translate the Chinese", pair)]
+    out = []
+    chinese = sorted(set(CHINESE.findall(pair.en)))
+    if chinese:
+        shown = "".join(chinese[:10])
+        out.append(
+            Problem(
+                "translation-chinese-characters",
+                f"{pair.where} contains Chinese characters or punctuation ({shown}); write them in English",
+                pair,
+            )
+        )
+    missing_numbers = [n for n in dict.fromkeys(NUMBER.findall(pair.zh)) if not _has_number(n, pair.en)]
+    if missing_numbers:
+        out.append(
+            Problem(
+                "translation-number-missing",
+                f"{pair.where} lacks the number{'s' if len(missing_numbers) > 1 else ''} "
+                f"{', '.join(missing_numbers)} of the Chinese; keep every number",
+                pair,
+            )
+        )
+    zh_paragraphs, en_paragraphs = pair.zh.count("\n") + 1, pair.en.count("\n") + 1
+    if zh_paragraphs != en_paragraphs:
+        out.append(
+            Problem(
+                "translation-paragraphs",
+                f"{pair.where} has {en_paragraphs} paragraph(s) but the Chinese has {zh_paragraphs}; "
+                "break the English where the Chinese breaks",
+                pair,
+            )
+        )
+    folded = pair.en.casefold()
+    for term in glossary:
+        if term.term_zh in pair.zh and term.term_en.casefold() not in folded:
+            out.append(
+                Problem(
+                    "translation-term-missing",
+                    f"{pair.where}: the Chinese has {term.term_zh} but the English lacks its glossary "
+                    f"rendering {term.term_en!r}; use it",
+                    pair,
+                )
+            )
+    return out
+
+
+def glossary_problems(glossary: Iterable[Term]) -> list[Problem]:
+    """A glossary that renders a term two ways, or two terms one way, cannot be followed."""
+    out = []
+    renderings: dict[str, set[str]] = {}
+    terms_of: dict[str, set[str]] = {}
+    for term in glossary:
+        renderings.setdefault(term.term_zh, set()).add(term.term_en)
+        terms_of.setdefault(term.term_en.casefold(), set()).add(term.term_zh)
+        if not term.term_en.strip():
+            out.append(
+                Problem("glossary-rendering-missing", f"glossary term {term.term_zh} has no rendering")
+            )
+        if not term.basis.strip():
+            out.append(
+                Problem(
+                    "glossary-basis-missing",
+                    f"glossary term {term.term_zh} has no basis; "
+                    "say whose usage or which convention it follows",
+                )
+            )
+    for term_zh, ens in renderings.items():
+        if len(ens) > 1:
+            out.append(
+                Problem(
+                    "glossary-term-ambiguous",
+                    f"glossary term {term_zh} is rendered {len(ens)} ways ({' / '.join(sorted(ens))}); "
+                    "keep one",
+                )
+            )
+    for term_en, zhs in terms_of.items():
+        if len(zhs) > 1:
+            out.append(
+                Problem(
+                    "glossary-rendering-shared",
+                    f"glossary rendering {term_en!r} is given to {len(zhs)} terms "
+                    f"({', '.join(sorted(zhs))}); a reader could not tell them apart",
+                )
+            )
+    return out
+
+
+def problems(pairs: Iterable[Pair], glossary: Iterable[Term]) -> list[Problem]:
+    """Every broken rule in the glossary and in the pairs, glossary first."""
+    terms = list(glossary)
+    out = glossary_problems(terms)
+    for pair in pairs:
+        out.extend(pair_problems(pair, terms))
+    return out
