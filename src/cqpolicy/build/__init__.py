@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cqpolicy.atomic import commit_package, staging_directory
+from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build import curated
 from cqpolicy.build.mapping import map_tasks
 from cqpolicy.build.metadata import document_facts
@@ -134,6 +134,11 @@ def build_package(
         RegisterError: a curated file lacks an entry or is malformed (exit code 1).
     """
     inputs = resolve_inputs(source, sources_dir, shown_sources)
+    with directory_lock(out, "build"):
+        return _build_locked(inputs, out)
+
+
+def _build_locked(inputs: Inputs, out: Path) -> BuildResult:
     try:
         files, doc, counts, warnings = render_package(inputs)
     except UnknownUnits as error:
@@ -147,12 +152,11 @@ def build_package(
             "each row (id, full name, English name, type, level, note) and move it into agencies.csv",
             path=inputs.source,
         ) from None
-    with staging_directory(out) as stage:
+    with Transaction(out) as txn:
         for relative, data in files.items():
-            target = stage / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        commit_package(stage, out)
+            txn.file(relative).write_bytes(data)
+        txn.include("data", "datapackage.json")
+        txn.commit()
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
 
 

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.errors import InputError
 
 #: Files beside datapackage.json that go into the zip when present.
@@ -48,14 +49,13 @@ def pack_package(root: Path = Path("."), dist: Path | None = None) -> PackResult
         names.append(path)
     names.extend(name for name in EXTRA_FILES if (root / name).is_file())
     dist = dist or root / "dist"
-    dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
-    partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(names):
-            info = zipfile.ZipInfo(f"{top}/{name}", date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, (root / name).read_bytes())
-    partial.replace(target)
+    with directory_lock(dist, "pack"), Transaction(dist) as txn:  # all or nothing, even under SIGKILL
+        with zipfile.ZipFile(txn.path(target.name), "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(names):
+                info = zipfile.ZipInfo(f"{top}/{name}", date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, (root / name).read_bytes())
+        txn.commit()
     return PackResult(path=target, files=tuple(sorted(names)))

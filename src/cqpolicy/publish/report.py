@@ -722,7 +722,7 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
         InputError: the package cannot be read or lacks what the report needs, or the
             font package is not installed.
     """
-    from cqpolicy.atomic import commit_package, staging_directory
+    from cqpolicy.atomic import Transaction, directory_lock
     from cqpolicy.publish.charts import Font
 
     out = Path(out_dir)
@@ -730,8 +730,8 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
     figures = compute_figures(tables, descriptor)
     font = Font()
     contents = {PAGE: render_markdown(figures), **render_charts(figures, font)}
-    with staging_directory(out) as stage:
+    with directory_lock(out, "report"), Transaction(out) as txn:
         for name in FILES:
-            (stage / name).write_bytes(contents[name].encode("utf-8"))
-        commit_package(stage, out, FILES)
+            txn.path(name).write_bytes(contents[name].encode("utf-8"))
+        txn.commit()
     return ReportResult(out_dir=out, files=FILES, figures=figures)
