@@ -804,17 +804,19 @@ FAULTS: list[Fault] = [
         ALL,
     ),
     Fault(
-        "resources-not-a-list",
+        "resources-not-a-list",  # a type error in the descriptor's shape: refused before anything reads it
         descriptor_resources(lambda resources: 5),
-        ("package:resource-missing", "frictionless:package-error"),
+        ("descriptor-invalid",),
         ALL,
+        2,
         rehash=False,
     ),
     Fault(
-        "resource-not-an-object",
+        "resource-not-an-object",  # a type error in the descriptor's shape: refused before anything reads it
         descriptor_resources(lambda resources: _replace_item(resources, 6, "tasks")),
-        ("package:resource-missing", "frictionless:package-error"),
+        ("descriptor-invalid",),
         ALL,
+        2,
         rehash=False,
     ),
     Fault(
