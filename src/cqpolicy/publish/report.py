@@ -269,10 +269,11 @@ def load_package_tables(package_path: Path | str) -> tuple[dict[str, Any], dict[
     Raises:
         InputError: the package cannot be read, or lacks a table or column the report needs.
     """
-    from cqpolicy.package import load_tables, open_package, read_descriptor
+    from cqpolicy.package import check_descriptor_paths, load_tables, open_package, read_descriptor
 
     with open_package(package_path) as root:
         descriptor = read_descriptor(root)
+        check_descriptor_paths(root, descriptor)  # every file, not only the CSV read here
         frames = load_tables(root, descriptor, "csv")
     tables: dict[str, Rows] = {}
     for name, columns in REQUIRED.items():
@@ -293,6 +294,11 @@ def load_package_tables(package_path: Path | str) -> tuple[dict[str, Any], dict[
         tables[name] = [
             {str(key): _plain(value) for key, value in row.items()} for row in frame.to_dict("records")
         ]
+    from cqpolicy.keys import REFUSAL, key_problem
+
+    problem = key_problem(descriptor, tables)
+    if problem:  # a row twice would double every count on the page
+        raise InputError(problem + REFUSAL, path=package_path)
     if len(tables["document"]) != 1:
         raise InputError("the 'document' table must hold exactly one row", path=package_path)
     return descriptor, tables
