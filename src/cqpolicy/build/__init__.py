@@ -20,6 +20,7 @@ from typing import Any
 
 from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build import curated
+from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.mapping import map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
@@ -165,6 +166,11 @@ def render_package(inputs: Inputs) -> tuple[dict[str, bytes], Document, dict[str
     sd = inputs.sources_dir
     publication = read_publication(inputs.source)
     corrections = curated.load_corrections(inputs.corrections)
+    for block in publication.blocks:
+        code = next(filter(None, map(control_character, (block.text, *(block.cells or ())))), None)
+        if code:
+            unit = "line" if publication.form == "text" else "paragraph"
+            raise InputError(refusal(code), path=inputs.source, line=block.at, unit=unit)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
     try:
         doc = parse_document(blocks, inputs.source)
