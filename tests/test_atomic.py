@@ -201,3 +201,35 @@ def test_two_releases_at_once_lose_nothing(repo: Path, tmp_path: Path) -> None:
     other = next(err for _, err in outcomes if err is not released[0])
     assert "writing into this directory right now" in other or "nothing to release" in other
     assert snapshot(repo) == snapshot(alone)
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("build", ["build", "--sources-dir", str(ROOT / "sources"), "--out", "{dir}"]),
+        ("report", ["report", "{pkg}", "--out", "{dir}"]),
+        ("pack", ["pack", "{pkg}", "--dist", "{dir}"]),
+    ],
+)
+def test_every_writer_is_refused_while_another_writes_into_the_directory(
+    command: str, args: list[str], built_package: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep.txt").write_text("untouched\n", encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "locked"
+        argv = [a.format(dir=target, pkg=built_package) for a in args]
+        result = CliRunner().invoke(main, argv)
+    finally:
+        child.kill()
+        child.wait()
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {target}: another cqpolicy command is writing into this directory right now, so this "
+        f"{command} was refused to keep both results; run it again when the other one has finished\n"
+    )
+    assert sorted(p.name for p in target.iterdir()) == ["keep.txt"]
