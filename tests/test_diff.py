@@ -502,3 +502,31 @@ def test_rows_read_for_the_diff_equal_those_of_package_load_tables(built_package
             for row, exp in zip(data.tables[name].rows, expected, strict=True)
             for a, b in zip(row, exp, strict=True)
         )
+
+
+@pytest.mark.parametrize(
+    ("fields", "impact"),
+    [
+        # the v1 spelling of a table resource and the v2 spelling say the same: a patch
+        ({"profile": ("tabular-data-resource", None), "type": (None, "table")}, "patch"),
+        # a v1 file resource (frictionless wrote type "file") that v2 leaves without type
+        ({"profile": ("data-resource", None), "type": ("file", None)}, "patch"),
+        # anything else about a resource's type still breaks readers
+        ({"profile": ("tabular-data-resource", None), "type": (None, "file")}, "major"),
+        ({"type": ("table", None)}, "major"),
+    ],
+)
+def test_a_resource_moving_from_v1_profile_to_v2_type_is_not_a_break(
+    fields: dict[str, tuple[object, object]], impact: str
+) -> None:
+    from cqpolicy.diff.model import Change, FieldChange
+    from cqpolicy.diff.rules import schema_impact
+
+    change = Change(
+        table="schema",
+        kind="modified",
+        old_key="tasks",
+        new_key="tasks",
+        fields={name: FieldChange(old, new) for name, (old, new) in fields.items()},
+    )
+    assert schema_impact(change) == impact

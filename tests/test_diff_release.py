@@ -138,20 +138,46 @@ def test_same_source_has_nothing_to_release(repo: Path) -> None:
     assert snapshot(repo) == before
 
 
-def test_failed_move_puts_everything_back(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_move_before_the_commit_point_changes_nothing(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = snapshot(repo)
     real = os.replace
 
     def failing(src: Any, dst: Any) -> None:
-        if Path(dst).name == "CHANGELOG.md":
+        if Path(dst).name == "CHANGELOG.md":  # staging CHANGELOG.md, before the journal is written
             raise OSError("disk full")
         real(src, dst)
 
-    monkeypatch.setattr("cqpolicy.publish.release.os.replace", failing)
+    monkeypatch.setattr("cqpolicy.atomic.os.replace", failing)
     with pytest.raises(OSError, match="disk full"):
         release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
-    after = snapshot(repo)
-    assert after == before
+    assert snapshot(repo) == before
+
+
+def test_failed_move_after_the_commit_point_is_rolled_forward(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the journal is written the release is committed: the next command finishes it."""
+    from cqpolicy.atomic import JOURNAL, recover
+
+    twin = tmp_path / "twin"
+    shutil.copytree(repo, twin)
+    release_package(AMENDED / "amended-2023.txt", twin, release_date="2026-12-01", validate=_valid)
+    real = os.replace
+
+    def failing(src: Any, dst: Any) -> None:
+        if Path(dst) == repo / "CHANGELOG.md":
+            raise OSError("disk full")
+        real(src, dst)
+
+    monkeypatch.setattr("cqpolicy.atomic.os.replace", failing)
+    with pytest.raises(OSError, match="disk full"):
+        release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    assert (repo / JOURNAL).is_file()
+    monkeypatch.setattr("cqpolicy.atomic.os.replace", real)
+    assert recover(repo)
+    assert snapshot(repo) == snapshot(twin)
 
 
 def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:

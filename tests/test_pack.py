@@ -164,7 +164,7 @@ def _hostile(root: Path, change: Any) -> None:
         (lambda d: d["resources"][0].update({"path": "../../etc/hostname"}), "contains '..'"),
         (lambda d: d["resources"][0].update({"path": "data/outside.csv"}), "leads outside the package"),
         (lambda d: d.update({"name": "../../../x"}), "cannot name a file"),
-        (lambda d: d.update({"name": 5}), "cannot name a file"),
+        (lambda d: d.update({"name": 5}), "name must be a string"),
         (lambda d: d.update({"version": "1.0/../../x"}), "is not a SemVer version"),
     ],
     ids=["absolute", "dot-dot", "symlink-out", "name-dot-dot", "name-not-string", "version-path"],
@@ -203,7 +203,7 @@ def test_pack_refuses_a_fifo_at_a_resource_path(built_package: Path, tmp_path: P
     os.mkfifo(root / "data" / "roles.csv")
     result = CliRunner().invoke(main, ["pack", str(root), "--allow-unreleased"])
     assert result.exit_code == 2
-    assert "data/roles.csv, which is not a regular file" in result.stderr
+    assert "resource path 'data/roles.csv' is a FIFO (named pipe)" in result.stderr
 
 
 def test_validate_diff_and_load_accept_the_download(released: Path, tmp_path: Path) -> None:

@@ -959,15 +959,17 @@ FAULTS: list[Fault] = [
     Fault(
         "resources-not-a-list",
         descriptor_resources(lambda resources: 5),
-        ("package:resource-missing", "frictionless:package-error"),
+        ("descriptor-invalid",),
         ALL,
+        2,
         rehash=False,
     ),
     Fault(
-        "resource-not-an-object",
+        "resource-not-an-object",  # a type error in the descriptor's shape: refused before anything reads it
         descriptor_resources(lambda resources: _replace_item(resources, 6, "tasks")),
-        ("package:resource-missing", "frictionless:package-error"),
+        ("descriptor-invalid",),
         ALL,
+        2,
         rehash=False,
     ),
     Fault(

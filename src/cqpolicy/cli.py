@@ -49,7 +49,30 @@ def _friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]  # wraps keeps the signature click needs
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _RecoveringGroup(click.Group):
+    """Before any command runs, finish or discard what a killed build, release, report or pack left.
+
+    Recovers the current directory and every directory named on the command line
+    (:func:`cqpolicy.atomic.recover`: roll forward from a journal, delete stale staging).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from cqpolicy.atomic import recover
+
+        words = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        try:
+            for candidate in dict.fromkeys([".", *words]):
+                if not candidate.startswith("-") and Path(candidate).is_dir():
+                    recover(Path(candidate))
+        except CqpolicyError as error:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        return super().invoke(ctx)
+
+
+@click.group(cls=_RecoveringGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.version_option(package_name="cqpolicy")
 def main(debug: bool) -> None:

@@ -89,12 +89,13 @@ def load(
         >>> tables["tasks"].loc[0, ["task_no", "clause_no"]].tolist()  # doctest: +SKIP
         [1, 5]
     """
-    from cqpolicy.package import load_tables, open_package, read_descriptor
+    from cqpolicy.package import check_descriptor_paths, load_tables, open_package, read_descriptor
 
     if format not in ("parquet", "csv"):
         raise InputError(f"format must be 'parquet' or 'csv', not {format!r}")
     with open_package(default_package() if path is None else path) as root:
         descriptor = read_descriptor(root)
+        check_descriptor_paths(root, descriptor)  # every file, not only the format read
         tables = load_tables(root, descriptor, format)
     if not tables:
         raise InputError(

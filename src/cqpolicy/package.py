@@ -26,7 +26,6 @@ dtype, and fields with an ``enum`` constraint (the code-list columns) as
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shutil
 import stat
@@ -103,10 +102,15 @@ def open_package(
         PackageInputError: the path does not exist, is not a package, or is an unsafe or
             unreadable zip.
     """
+    from cqpolicy.atomic import recover
+
     path = Path(path)
     if path.is_dir():
+        recover(path)  # a build or release killed mid-commit: finish it before reading
         yield path
         return
+    if path.name == DESCRIPTOR and path.parent.is_dir():
+        recover(path.parent)
     if not path.is_file():
         raise PackageInputError(
             "package-missing",
@@ -255,32 +259,21 @@ def read_descriptor(root: Path | str) -> dict[str, Any]:
     path = root / DESCRIPTOR
     if path.is_symlink():
         _inside(root, path, DESCRIPTOR)
+    _regular_or_absent(path, DESCRIPTOR, root)
     if not path.is_file():
         raise PackageInputError(
             "descriptor-missing",
             "there is no datapackage.json here; give a package directory, or build one with `cqpolicy build`",
             path=root,
         )
+    from cqpolicy.package_shape import ShapeError, check_shape, check_size, parse_descriptor
+
     try:
-        descriptor = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PackageInputError(
-            "descriptor-invalid", "is not UTF-8 text; save it as UTF-8 JSON or rebuild it", path=path
-        ) from None
-    except json.JSONDecodeError as error:
-        raise PackageInputError(
-            "descriptor-invalid",
-            f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
-            "fix it or rebuild it with `cqpolicy build`",
-            path=path,
-        ) from None
-    if not isinstance(descriptor, dict):
-        raise PackageInputError(
-            "descriptor-invalid",
-            f"holds a JSON {type(descriptor).__name__}, not an object; a descriptor is an object with "
-            "'resources'",
-            path=path,
-        )
+        check_size(path.stat().st_size, path)  # before reading it into memory
+        descriptor: dict[str, Any] = parse_descriptor(path.read_bytes(), path)
+        check_shape(descriptor, path)
+    except ShapeError as error:
+        raise PackageInputError("descriptor-invalid", error.detail, path=path) from None
     return descriptor
 
 
@@ -309,7 +302,39 @@ def resolve_resource_path(root: Path | str, path: Any) -> Path:
         reason = "contains '..' and would read outside the package"
     if reason:
         raise PackageInputError("unsafe-path", f"resource path {path!r} {reason}", path=root / DESCRIPTOR)
-    return _inside(root, root / path, path)
+    return _regular_or_absent(_inside(root, root / path, path), f"resource path {path!r}", root / DESCRIPTOR)
+
+
+#: What a path is when it is not a regular file, for the message (``stat.S_IS*`` tests).
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe), which would block the reader"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _regular_or_absent(candidate: Path, shown: str, where: Path) -> Path:
+    """Refuse a path that exists but is not a regular file (a FIFO would hang every reader).
+
+    Uses ``stat``, which never opens the file, so it cannot block.
+
+    Raises:
+        PackageInputError: ``not-a-regular-file``, naming what the path is instead.
+    """
+    try:
+        mode = candidate.stat().st_mode
+    except OSError:
+        return candidate  # absent (or unreadable): the reader says so in its own words
+    if stat.S_ISREG(mode):
+        return candidate
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    raise PackageInputError(
+        "not-a-regular-file",
+        f"{shown} is {kind}, not a regular file; a package holds only regular files",
+        path=where,
+    )
 
 
 def _inside(root: Path, candidate: Path, shown: str) -> Path:

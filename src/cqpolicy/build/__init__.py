@@ -18,10 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cqpolicy.atomic import commit_package, staging_directory
+from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
 from cqpolicy.build.database import database_bytes
+from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
 from cqpolicy.build.metadata import document_facts
 from cqpolicy.build.normalise import normalise_blocks
@@ -148,6 +149,11 @@ def build_package(
         RegisterError: a curated file lacks an entry or is malformed (exit code 1).
     """
     inputs = resolve_inputs(source, sources_dir, shown_sources)
+    with directory_lock(out, "build"):
+        return _build_locked(inputs, out, allow_untranslated=allow_untranslated)
+
+
+def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool) -> BuildResult:
     try:
         files, doc, counts, warnings = render_package(inputs, allow_untranslated=allow_untranslated)
     except UnknownUnits as error:
@@ -161,12 +167,11 @@ def build_package(
             "each row (id, full name, English name, type, level, note) and move it into agencies.csv",
             path=inputs.source,
         ) from None
-    with staging_directory(out) as stage:
+    with Transaction(out) as txn:
         for relative, data in files.items():
-            target = stage / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        commit_package(stage, out, PACKAGE_ENTRIES)
+            txn.file(relative).write_bytes(data)
+        txn.include(*PACKAGE_ENTRIES)
+        txn.commit()
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
 
 
@@ -177,6 +182,11 @@ def render_package(
     sd = inputs.sources_dir
     publication = read_publication(inputs.source)
     corrections = curated.load_corrections(inputs.corrections)
+    for block in publication.blocks:
+        code = next(filter(None, map(control_character, (block.text, *(block.cells or ())))), None)
+        if code:
+            unit = "line" if publication.form == "text" else "paragraph"
+            raise InputError(refusal(code), path=inputs.source, line=block.at, unit=unit)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
     try:
         doc = parse_document(blocks, inputs.source)

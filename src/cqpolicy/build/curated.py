@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.normalise import Correction
 from cqpolicy.errors import RegisterError
 
@@ -56,6 +57,10 @@ def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
             )
         rows = []
         for row in reader:
+            for key, value in row.items():
+                code = control_character(value) if isinstance(value, str) else None
+                if code:
+                    raise RegisterError(f"column {key!r} {refusal(code)}", path=path, line=reader.line_num)
             row["_line"] = str(reader.line_num)
             rows.append({key: (value or "").strip() for key, value in row.items() if key is not None})
         return rows
@@ -75,6 +80,7 @@ def read_json(path: Path) -> dict[str, Any]:
         raise RegisterError(f"not valid JSON: {error.msg}", path=path, line=error.lineno) from None
     if not isinstance(data, dict):
         raise RegisterError("must hold a JSON object", path=path)
+    _refuse_control(data, path, "")
     return data
 
 
@@ -116,6 +122,20 @@ def read_package_meta(path: Path) -> dict[str, Any]:
                 f"'{key}' must be a non-empty list of objects, each with a '{required}'", path=path
             )
     return data
+
+
+def _refuse_control(value: Any, path: Path, where: str) -> None:
+    """Refuse a control character anywhere in a curated JSON value, naming the key."""
+    if isinstance(value, str):
+        code = control_character(value)
+        if code:
+            raise RegisterError(f"{where or 'the value'} {refusal(code)}", path=path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control(item, path, f"{where}.{key}" if where else repr(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control(item, path, f"{where}[{index}]")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 from cqpolicy.diff.compare import ForeignKey, PackageData, Table
 from cqpolicy.diff.model import Side
 from cqpolicy.errors import InputError
+from cqpolicy.keys import REFUSAL, key_problem
 from cqpolicy.package import (
     check_descriptor_paths,
     read_descriptor,
@@ -57,6 +58,12 @@ def load_package_data(root: Path, side: Side) -> PackageData:
             rows=read_rows(root, resource),
             foreign_keys=_foreign_keys(name, schema.get("foreignKeys")),
         )
+    problem = key_problem(
+        descriptor,
+        {name: [dict(zip(t.columns, row, strict=True)) for row in t.rows] for name, t in tables.items()},
+    )
+    if problem:  # a row twice would be invisible to the alignment by key: never report "no differences"
+        raise InputError(problem + REFUSAL, path=side.source)
     return PackageData(side=describe(side, descriptor), descriptor=descriptor, tables=tables)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TextIO
 
+from cqpolicy import escape
 from cqpolicy.diff.align import sort_token
 from cqpolicy.diff.inline import Segment, elide, inline_diff
 from cqpolicy.diff.model import KINDS, Change, DiffResult, FieldChange
@@ -331,12 +332,10 @@ def render_text(result: DiffResult, *, color: bool = False) -> str:
 
 # --- markdown -------------------------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
-
 
 def md_escape(text: str) -> str:
     """Escape text for Markdown (inline), keeping Chinese as is; line breaks become ``<br>``."""
-    return text.translate(_MD_SPECIAL).replace("\n", "<br>")
+    return escape.markdown(text)
 
 
 def _md_segments(segments: list[Segment]) -> str:

@@ -12,18 +12,17 @@ An input is, in this order:
    tag, a branch. ``REV:dir`` reads the package in ``dir`` of that revision instead of
    the repository root.
 
-Git inputs are read with ``git show``, ``git ls-tree`` and ``git archive`` into a
-temporary directory, so the working tree and the index are never touched.
+Git inputs are read with ``git ls-tree -l`` (sizes and kinds checked first, with the same
+limits as for a zip) and ``git cat-file`` (each blob streamed into its file) into a temporary
+directory, so the working tree and the index are never touched.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -31,7 +30,7 @@ from typing import Any
 
 from cqpolicy.diff.model import Side
 from cqpolicy.errors import InputError
-from cqpolicy.package import DESCRIPTOR, open_package, resolve_resource_path
+from cqpolicy.package import DESCRIPTOR, MAX_ZIP_BYTES, MAX_ZIP_MEMBERS, open_package, resolve_resource_path
 
 _VERSION = re.compile(r"^v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.\-+]+)?)$")
 
@@ -212,42 +211,113 @@ def version_commit(repo: Path, version: str, subdir: str = "") -> str | None:
 def export_package(repo: Path, commit: str, subdir: str, target: Path) -> Path:
     """Write the package of ``commit`` (its descriptor and resource files) into ``target``.
 
+    The same limits as for a zip apply, checked from ``git ls-tree -l`` before anything is
+    written: at most :data:`~cqpolicy.package.MAX_ZIP_BYTES` in all and
+    :data:`~cqpolicy.package.MAX_ZIP_MEMBERS` files, each a regular file (no symbolic link,
+    submodule or directory). Each blob is streamed by ``git cat-file`` straight into its file,
+    so memory stays small whatever the size.
+
     Returns:
         The package directory inside ``target``.
 
     Raises:
-        InputError: the commit has no descriptor there, or it is not valid JSON, or a resource
-            path is unsafe (exit code 2).
+        InputError: ``dir`` leaves the repository, the commit has no descriptor there, it is
+            not a valid descriptor, a resource path is unsafe, or the files are too large or
+            not regular files (exit code 2).
     """
-    prefix = subdir.strip("/")
-    descriptor_path = _descriptor_path(subdir)
-    done = _git(repo, "show", f"{commit}:{descriptor_path}")
-    if done.returncode != 0:
+    from cqpolicy.package_shape import MAX_DESCRIPTOR_BYTES, ShapeError, check_shape, parse_descriptor
+
+    prefix = _check_subdir(subdir)
+    descriptor_path = _descriptor_path(prefix)
+    entries = _tree_entries(repo, commit, [descriptor_path])
+    if descriptor_path not in entries:
         raise InputError(
             f"commit {commit[:12]} has no {descriptor_path}; give a revision that holds a built package"
         )
+    _check_entry(commit, descriptor_path, entries[descriptor_path], MAX_DESCRIPTOR_BYTES)
+    done = _git(repo, "cat-file", "blob", entries[descriptor_path][2])
+    shown = f"{descriptor_path} at commit {commit[:12]}"
     try:
-        descriptor = json.loads(done.stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{descriptor_path} at commit {commit[:12]} is not valid JSON ({error})") from None
+        descriptor = parse_descriptor(done.stdout, shown)
+        check_shape(descriptor, shown)
+    except ShapeError as error:
+        raise InputError(error.detail, path=shown) from None
     root = target.joinpath(*PurePosixPath(prefix).parts) if prefix else target
     root.mkdir(parents=True, exist_ok=True)
     (root / DESCRIPTOR).write_bytes(done.stdout)
     wanted = []
-    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
-    for resource in resources if isinstance(resources, list) else []:
-        if isinstance(resource, dict) and isinstance(resource.get("path"), str):
+    for resource in descriptor["resources"]:
+        if isinstance(resource.get("path"), str):
             resolve_resource_path(root, resource["path"])  # refuses URLs, absolute paths, '..'
             wanted.append(str(PurePosixPath(prefix) / resource["path"]) if prefix else resource["path"])
     if not wanted:
         return root
-    listed = _git(repo, "ls-tree", "-r", "--name-only", "-z", commit, "--", *wanted)
-    present = [name for name in listed.stdout.decode("utf-8").split("\0") if name]
-    if present:
-        archive = _git(repo, "archive", "--format=tar", commit, "--", *present)
-        if archive.returncode != 0:
-            message = archive.stderr.decode("utf-8", "replace").strip()
-            raise InputError(f"git archive of commit {commit[:12]} failed: {message}")
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(target, filter="data")
+    present = _tree_entries(repo, commit, wanted)
+    if len(present) > MAX_ZIP_MEMBERS:
+        raise InputError(
+            f"commit {commit[:12]} names {len(present)} files for the package, more than {MAX_ZIP_MEMBERS}"
+        )
+    total = 0
+    for name, entry in present.items():
+        _check_entry(commit, name, entry, MAX_ZIP_BYTES)
+        total += entry[3]
+    if total > MAX_ZIP_BYTES:
+        raise InputError(
+            f"the package files at commit {commit[:12]} hold {total:,} bytes, more than the "
+            f"{MAX_ZIP_BYTES:,} cqpolicy reads; nothing was exported"
+        )
+    for name, (_mode, _kind, blob, _size) in present.items():
+        destination = target.joinpath(*PurePosixPath(name).parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with destination.open("wb") as handle:
+            streamed = subprocess.run(
+                ["git", "-C", str(repo), "cat-file", "blob", blob],
+                stdout=handle,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        if streamed.returncode != 0:
+            message = streamed.stderr.decode("utf-8", "replace").strip()
+            raise InputError(f"git cat-file of {name} at commit {commit[:12]} failed: {message}")
     return root
+
+
+def _check_subdir(subdir: str) -> str:
+    """``dir`` of ``REV:dir`` as a clean relative path, or refuse it."""
+    prefix = subdir.strip("/")
+    if not prefix:
+        return ""
+    parts = PurePosixPath(prefix).parts
+    if subdir.startswith("/") or ".." in parts or "\\" in subdir or "\0" in subdir or subdir.startswith("-"):
+        raise InputError(
+            f"the directory {subdir!r} in REV:dir must be a relative path inside the repository, without '..'"
+        )
+    return str(PurePosixPath(*parts))
+
+
+def _tree_entries(repo: Path, commit: str, paths: list[str]) -> dict[str, tuple[str, str, str, int]]:
+    """``{path: (mode, type, object id, size)}`` from ``git ls-tree -l`` for the paths that exist."""
+    listed = _git(repo, "ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths)
+    entries: dict[str, tuple[str, str, str, int]] = {}
+    for record in listed.stdout.decode("utf-8", "replace").split("\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition("\t")
+        mode, kind, blob, size = meta.split()
+        entries[name] = (mode, kind, blob, int(size) if size.isdigit() else 0)
+    return entries
+
+
+def _check_entry(commit: str, name: str, entry: tuple[str, str, str, int], limit: int) -> None:
+    mode, kind, _blob, size = entry
+    what = {"120000": "a symbolic link", "160000": "a submodule", "040000": "a directory"}.get(mode)
+    if kind != "blob" or what is not None:
+        raise InputError(
+            f"{name} at commit {commit[:12]} is {what or 'not a file'}, not a regular file; a package "
+            "holds only regular files"
+        )
+    if size > limit:
+        raise InputError(
+            f"{name} at commit {commit[:12]} is {size:,} bytes, more than the {limit:,} cqpolicy reads; "
+            "nothing was exported"
+        )

@@ -79,13 +79,34 @@ CONSTRAINT_PROPERTIES = frozenset({"constraints", "missingValues"})
 DERIVED_RESOURCE_PROPERTIES = frozenset({"bytes", "hash", "rows"})
 
 
+#: A resource's Data Package v1 ``profile`` and the v2 ``type`` that replaced it, which say the same.
+_V1_TO_V2_RESOURCE = {"tabular-data-resource": "table", "data-resource": None}
+
+
+def _restates_v1_as_v2(change: Change) -> bool:
+    """Whether a resource's ``type``/``profile`` change only moves it from v1 spelling to v2."""
+    profile, kind = change.fields.get("profile"), change.fields.get("type")
+    if isinstance(change.old_key, (tuple, list)) or profile is None or profile.new is not None:
+        return False
+    expected = _V1_TO_V2_RESOURCE.get(str(profile.old), "?")
+    old_kind = kind.old if kind is not None else None  # frictionless 5 wrote v1 files as type "file"
+    new_kind = kind.new if kind is not None else None
+    return new_kind == expected and old_kind in (None, "file")
+
+
 def schema_impact(change: Change) -> Bump:
-    """Impact of a change in the ``schema`` table."""
+    """Impact of a change in the ``schema`` table.
+
+    A resource that moves from the Data Package v1 ``profile: tabular-data-resource`` to the
+    v2 ``type: table`` (or drops ``profile: data-resource``) says the same thing: a patch.
+    """
     if change.kind == "removed":
         return "major"
     if change.kind == "added":
         return "minor"
     names = set(change.fields)
+    if _restates_v1_as_v2(change):
+        names -= {"type", "profile"}
     if names & BREAKING_SCHEMA_PROPERTIES:
         return "major"
     if names & CONSTRAINT_PROPERTIES:

@@ -25,9 +25,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from cqpolicy.errors import InputError
+from cqpolicy.escape import xml_attr, xml_text
 
 #: CSS family name of the embedded subset; the fall-backs are used only if a viewer ignores @font-face.
 FONT_FAMILY = "cqpolicy-noto-sans-sc"
@@ -164,7 +164,7 @@ class Svg:
             attrs += f' text-anchor="{anchor}"'
         if rotate is not None:
             attrs += f' transform="rotate({_num(rotate)} {_num(x)} {_num(y)})"'
-        self.elements.append(f"<text {attrs}>{escape(content)}</text>")
+        self.elements.append(f"<text {attrs}>{xml_text(content)}</text>")
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str, *, tooltip: str | None = None) -> None:
         """A filled rectangle, with a hover tooltip (``<title>``) if given."""
@@ -173,7 +173,7 @@ class Svg:
             self.elements.append(f"<rect {attrs}/>")
         else:
             self._text.append(tooltip)
-            self.elements.append(f"<rect {attrs}><title>{escape(tooltip)}</title></rect>")
+            self.elements.append(f"<rect {attrs}><title>{xml_text(tooltip)}</title></rect>")
 
     def line(
         self,
@@ -204,13 +204,13 @@ class Svg:
         )
         head = (
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(self.width)}" height="{_num(height)}" '
-            f'viewBox="0 0 {_num(self.width)} {_num(height)}" role="img" aria-label={quoteattr(self.title)}>'
+            f'viewBox="0 0 {_num(self.width)} {_num(height)}" role="img" aria-label={xml_attr(self.title)}>'
         )
         lines = [
             head,
-            f"<title>{escape(self.title)}</title>",
-            f"<desc>{escape(self.description)}</desc>",
-            f"<!-- Font: {escape(FONT_NOTICE)}. -->",
+            f"<title>{xml_text(self.title)}</title>",
+            f"<desc>{xml_text(self.description)}</desc>",
+            f"<!-- Font: {xml_text(FONT_NOTICE)}. -->",
             f"<style>{style}</style>",
             f'<rect width="{_num(self.width)}" height="{_num(height)}" fill="#ffffff"/>',
             *self.background,

@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build.citation import CITATION_FILES
 from cqpolicy.errors import CqpolicyError, InputError
 from cqpolicy.package import check_descriptor_paths, read_descriptor
@@ -104,16 +105,15 @@ def pack_package(
     contents["README.md"] = download_readme(descriptor, set(contents)).encode("utf-8")
     top = f"{name}-{version}" + ("" if released else "+unreleased")
     dist = dist or root / "dist"
-    dist.mkdir(parents=True, exist_ok=True)
     target = dist / f"{top}.zip"
-    partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for member in sorted(contents):
-            info = zipfile.ZipInfo(f"{top}/{member}", date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, contents[member])
-    partial.replace(target)
+    with directory_lock(dist, "pack"), Transaction(dist) as txn:  # all or nothing, even under SIGKILL
+        with zipfile.ZipFile(txn.path(target.name), "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for member in sorted(contents):
+                info = zipfile.ZipInfo(f"{top}/{member}", date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, contents[member])
+        txn.commit()
     return PackResult(path=target, files=tuple(sorted(contents)), released=released)
 
 

@@ -15,15 +15,17 @@ every step has succeeded:
 6. prepend a Keep a Changelog section generated from the diff to ``CHANGELOG.md``, refresh
    the README's data dictionary and, when the repository has one, the summary page in
    ``docs/report/`` (:mod:`cqpolicy.publish.report`);
-7. move the new ``data/`` and ``datapackage.json`` into place, then the curated files.
-   If a move fails, what was moved is put back.
+7. move the new ``data/``, ``datapackage.json`` and the curated files into place in one
+   transaction (:mod:`cqpolicy.atomic`): after a crash at any instant the next ``cqpolicy``
+   command finds the repository wholly at the old version or wholly at the new one.
+
+The whole release holds the repository's lock: a second release at the same time is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -93,13 +95,27 @@ def release_package(
         SourceError, RegisterError: the new source or a curated file is wrong (exit code 1).
         ReleaseError: the new package is invalid (exit code 1).
     """
+    from cqpolicy.atomic import directory_lock
+
+    paths = _check_inputs(source, root)
+    date = _check_date(release_date)
+    with directory_lock(root, "release"):
+        return _release_locked(source, root, paths, date, dry_run, validate)
+
+
+def _release_locked(
+    source: Path,
+    root: Path,
+    paths: dict[str, Path],
+    date: str,
+    dry_run: bool,
+    validate: Callable[[Path], tuple[bool, str]] | None,
+) -> ReleaseResult:
     from cqpolicy.build import build_package
     from cqpolicy.diff.compare import diff_packages
     from cqpolicy.diff.load import load_package_data
     from cqpolicy.diff.render import changelog_section
 
-    paths = _check_inputs(source, root)
-    date = _check_date(release_date)
     package_meta = _read_json(paths["package_json"])
     old_version = str(package_meta.get("version", ""))
     if not SEMVER.match(old_version):
@@ -333,38 +349,17 @@ def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
 
 
 def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
-    """Move the new package, then the curated files, into ``root``; undo everything on failure."""
-    from cqpolicy.atomic import commit_package
+    """Move the new package and the curated files into ``root`` in one transaction.
+
+    The package, ``sources/``, CHANGELOG.md, README.md and docs/report are all old or all new
+    after a crash at any instant (:mod:`cqpolicy.atomic`).
+    """
+    from cqpolicy.atomic import Transaction
     from cqpolicy.build import PACKAGE_ENTRIES
 
-    backup = work / "previous"
-    backup.mkdir()
-    for name in PACKAGE_ENTRIES:
-        (backup / name).parent.mkdir(parents=True, exist_ok=True)
-        if (root / name).is_dir():
-            shutil.copytree(root / name, backup / name)
-        elif (root / name).exists():
-            shutil.copy2(root / name, backup / name)
-    replaced: list[tuple[Path, Path | None]] = []
-    commit_package(work / "package", root, PACKAGE_ENTRIES)
-    try:
+    with Transaction(root) as txn:
+        for name in PACKAGE_ENTRIES:
+            txn.adopt(name, work / "package" / name)
         for relative, new in curated.items():
-            target = root / relative
-            previous = None
-            if target.exists():
-                previous = backup / "curated" / relative
-                previous.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(target, previous)
-            os.replace(new, target)
-            replaced.append((target, previous))
-    except OSError:
-        for target, previous in reversed(replaced):
-            if previous is None:
-                target.unlink(missing_ok=True)
-            else:
-                os.replace(previous, target)
-        for name in PACKAGE_ENTRIES:  # entries the old package did not have go again
-            if not (backup / name).exists() and (root / name).is_file():
-                (root / name).unlink()
-        commit_package(backup, root, tuple(name for name in PACKAGE_ENTRIES if (backup / name).exists()))
-        raise
+            txn.adopt(relative, new)
+        txn.commit()
