@@ -204,7 +204,7 @@ def test_two_releases_at_once_lose_nothing(repo: Path, tmp_path: Path) -> None:
     ]
     outcomes = sorted((run.wait(), run.stderr.read() if run.stderr else "") for run in runs)
     assert [code for code, _ in outcomes] in ([0, 0], [0, 2])
-    released = [err for _, err in outcomes if "released minor bump: 1.1.0 → 1.2.0" in err]
+    released = [err for _, err in outcomes if "released minor bump: 1.2.0 → 1.3.0" in err]
     assert len(released) == 1
     other = next(err for _, err in outcomes if err is not released[0])
     assert "writing into this directory right now" in other or "nothing to release" in other

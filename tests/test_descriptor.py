@@ -26,7 +26,7 @@ def descriptor(built_package: Path) -> dict[str, Any]:
 def test_package_metadata_is_complete(descriptor: dict[str, Any]) -> None:
     for key in ("name", "title", "description", "version", "licenses", "sources", "contributors", "keywords"):
         assert descriptor.get(key), key
-    assert descriptor["version"] == "1.1.0"
+    assert descriptor["version"] == "1.2.0"
     doc = descriptor["document"]
     assert doc["document_number"] == "渝府〔2022〕5号"
     assert (doc["date_written"], doc["date_published"]) == ("2022-01-25", "2022-02-11")

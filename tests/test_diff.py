@@ -418,7 +418,9 @@ def git_repo(tmp_path_factory: pytest.TempPathFactory, built_package: Path, amen
     repo = tmp_path_factory.mktemp("repo")
     _git(repo, "init", "-q", "-b", "main")
     shutil.copytree(built_package / "data", repo / "data")
-    shutil.copy2(built_package / "datapackage.json", repo / "datapackage.json")
+    first = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    first["version"] = "1.1.0"  # the versions of this history, whatever the package's own version is
+    (repo / "datapackage.json").write_text(json.dumps(first, ensure_ascii=False, indent=2), encoding="utf-8")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "1.1.0")
     (repo / "README.md").write_text("readme\n", encoding="utf-8")

@@ -60,7 +60,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_amendment_is_released_as_a_minor_version(repo: Path, tmp_path: Path) -> None:
-    """Real validation: the suites hold no counts of 1.1.0, so an amended policy (60 tasks) validates."""
+    """Real validation: the suites hold no counts of 1.2.0, so an amended policy (60 tasks) validates."""
     result = release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01")
     warnings = [m for m in result.messages if m.startswith("warning: ")]
     # The old wording's rows are left over, named in the repository's sources/, not the staged copy.
@@ -69,27 +69,27 @@ def test_amendment_is_released_as_a_minor_version(repo: Path, tmp_path: Path) ->
     ]
     assert str(repo / "sources" / "translations" / "clause_texts.csv") in warnings[0]
     others = [m for m in result.messages if not m.startswith("warning: ")]
-    assert others[0].startswith("cqpolicy-guangyang-bay 1.2.0: valid"), result.messages
+    assert others[0].startswith("cqpolicy-guangyang-bay 1.3.0: valid"), result.messages
     report = (repo / "docs" / "report" / "README.md").read_text(encoding="utf-8")
-    assert "cqpolicy-guangyang-bay 1.2.0" in report and "1.1.0" not in report
+    assert "cqpolicy-guangyang-bay 1.3.0" in report and "1.2.0" not in report
     assert (result.status, result.old_version, result.new_version, result.bump) == (
         "released",
-        "1.1.0",
         "1.2.0",
+        "1.3.0",
         "minor",
     )
     package_json = (repo / "sources" / "package.json").read_text(encoding="utf-8")
-    assert '"version": "1.2.0"' in package_json and '"source": "amended-2023.txt"' in package_json
-    assert '"version": "1.2.0"' in (repo / "datapackage.json").read_text(encoding="utf-8")
+    assert '"version": "1.3.0"' in package_json and '"source": "amended-2023.txt"' in package_json
+    assert '"version": "1.3.0"' in (repo / "datapackage.json").read_text(encoding="utf-8")
     assert (repo / "sources" / "amended-2023.txt").read_bytes() == (AMENDED / "amended-2023.txt").read_bytes()
     assert (repo / "sources" / "amended-2023.meta.json").is_file()
     assert (repo / "sources" / "000_75cbbf2a9912bf4b.txt").is_file()  # archived sources are kept
     changelog = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert changelog.index("## [Unreleased]") < changelog.index("## [1.2.0] - 2026-12-01")
-    assert changelog.index("## [1.2.0] - 2026-12-01") < changelog.index("## [1.1.0]")
+    assert changelog.index("## [Unreleased]") < changelog.index("## [1.3.0] - 2026-12-01")
+    assert changelog.index("## [1.3.0] - 2026-12-01") < changelog.index("## [1.2.0]")
     section = result.changelog
     assert section.startswith(
-        "## [1.2.0] - 2026-12-01\n\nBuilt from 渝府〔2023〕12号 (previously 渝府〔2022〕5号).\n"
+        "## [1.3.0] - 2026-12-01\n\nBuilt from 渝府〔2023〕12号 (previously 渝府〔2022〕5号).\n"
     )
     assert "### Added\n\n- task 2: 系统推进广阳岛消落带生态修复" in section
     assert "- Renumbered tasks 2–9 → 3–10" in section
@@ -116,8 +116,8 @@ def test_dry_run_changes_nothing(repo: Path) -> None:
     result = release_package(
         AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", dry_run=True, validate=_valid
     )
-    assert (result.status, result.new_version) == ("dry-run", "1.2.0")
-    assert result.changelog.startswith("## [1.2.0] - 2026-12-01")
+    assert (result.status, result.new_version) == ("dry-run", "1.3.0")
+    assert result.changelog.startswith("## [1.3.0] - 2026-12-01")
     assert snapshot(repo) == before
 
 
@@ -134,7 +134,7 @@ def test_invalid_new_package_changes_nothing(repo: Path) -> None:
 def test_same_source_has_nothing_to_release(repo: Path) -> None:
     before = snapshot(repo)
     result = release_package(repo / "sources" / "000_75cbbf2a9912bf4b.txt", repo, validate=_valid)
-    assert (result.status, result.new_version) == ("unchanged", "1.1.0")
+    assert (result.status, result.new_version) == ("unchanged", "1.2.0")
     assert snapshot(repo) == before
 
 
@@ -183,9 +183,9 @@ def test_failed_move_after_the_commit_point_is_rolled_forward(
 def test_correction_with_real_validation_is_a_patch(repo: Path) -> None:
     """The same text in official form: only the recorded source differs, and the package validates."""
     result = release_package(AMENDED / "official-form.txt", repo, release_date="2026-12-02")
-    assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.1.1")
+    assert (result.status, result.bump, result.new_version) == ("released", "patch", "1.2.1")
     assert "valid" in next(m for m in result.messages if not m.startswith("warning: "))
-    assert "## [1.1.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [1.2.1] - 2026-12-02" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -221,8 +221,8 @@ def test_cli_release_dry_run_prints_the_changelog_section(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("## [1.2.0] - 2026-12-01\n")
-    assert "dry run: would release minor bump: 1.1.0 → 1.2.0; nothing was changed" in result.stderr
+    assert result.stdout.startswith("## [1.3.0] - 2026-12-01\n")
+    assert "dry run: would release minor bump: 1.2.0 → 1.3.0; nothing was changed" in result.stderr
     assert snapshot(repo) == before
 
 
@@ -258,18 +258,18 @@ def test_release_folds_unreleased_entries_into_the_new_version(repo: Path) -> No
     changelog = repo / "CHANGELOG.md"
     text = changelog.read_text(encoding="utf-8")
     changelog.write_text(
-        text.replace("## [1.1.0]", "## [Unreleased]\n\n### Fixed\n\n- A register note.\n\n## [1.1.0]", 1)
+        text.replace("## [1.2.0]", "## [Unreleased]\n\n### Fixed\n\n- A register note.\n\n## [1.2.0]", 1)
         if "## [Unreleased]" not in text
         else re.sub(r"(## \[Unreleased\]\n)", r"\1\n### Fixed\n\n- A register note.\n", text, count=1),
         encoding="utf-8",
     )
     release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
     released = changelog.read_text(encoding="utf-8")
-    unreleased, rest = released.split("## [Unreleased]", 1)[1].split("## [1.2.0] - 2026-12-01", 1)
+    unreleased, rest = released.split("## [Unreleased]", 1)[1].split("## [1.3.0] - 2026-12-01", 1)
     assert not re.search(r"^[-*] ", unreleased, re.MULTILINE)  # [Unreleased] is empty
-    new_section = rest.split("## [1.1.0]", 1)[0]
+    new_section = rest.split("## [1.2.0]", 1)[0]
     assert "### Fixed\n\n- A register note." in new_section
-    assert released.index("## [1.2.0]") < released.index("## [1.1.0]")
+    assert released.index("## [1.3.0]") < released.index("## [1.2.0]")
 
 
 def test_release_from_a_page_names_the_repositorys_pending_file(repo: Path) -> None:

@@ -102,7 +102,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             RegisterError,
             "sections.csv, line 2: column 'title_zh'",
         ),
-        ("package.json", '"1.1.0"', '"1.1.\\u001b0"', RegisterError, "package.json: 'version' holds"),
+        ("package.json", '"1.2.0"', '"1.2.\\u001b0"', RegisterError, "package.json: 'version' holds"),
         (
             "000_75cbbf2a9912bf4b.txt",
             "重慶市人民政府",

@@ -18,7 +18,7 @@ from cqpolicy.cli import main
 from cqpolicy.publish.pack import pack_package
 
 ROOT = Path(__file__).resolve().parent.parent
-TOP = "cqpolicy-guangyang-bay-1.1.0"
+TOP = "cqpolicy-guangyang-bay-1.2.0"
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -115,7 +115,7 @@ def test_pack_refuses_data_that_are_not_the_release_of_their_version(released: P
     tasks.write_bytes(tasks.read_bytes().replace("广阳岛".encode(), "广阳湾".encode(), 1))
     result = CliRunner().invoke(main, ["pack", str(released), "--dist", str(tmp_path / "dist")])
     assert result.exit_code == 1
-    assert "data/tasks.csv differs from the file released as 1.1.0" in result.stderr
+    assert "data/tasks.csv differs from the file released as 1.2.0" in result.stderr
     assert "--allow-unreleased" in result.stderr
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
@@ -123,17 +123,17 @@ def test_pack_refuses_data_that_are_not_the_release_of_their_version(released: P
         main, ["pack", str(released), "--dist", str(tmp_path / "dist"), "--allow-unreleased"]
     )
     assert allowed.exit_code == 0, allowed.output
-    assert allowed.stdout.strip().endswith("cqpolicy-guangyang-bay-1.1.0+unreleased.zip")
+    assert allowed.stdout.strip().endswith("cqpolicy-guangyang-bay-1.2.0+unreleased.zip")
 
 
 def test_pack_refuses_a_version_never_committed(released: Path, tmp_path: Path) -> None:
     path = released / "datapackage.json"
     path.write_text(
-        path.read_text(encoding="utf-8").replace('"version": "1.1.0"', '"version": "1.1.1"'), "utf-8"
+        path.read_text(encoding="utf-8").replace('"version": "1.2.0"', '"version": "1.2.1"'), "utf-8"
     )
     result = CliRunner().invoke(main, ["pack", str(released), "--dist", str(tmp_path / "dist")])
     assert result.exit_code == 1
-    assert "version 1.1.1 has not been released" in result.stderr
+    assert "version 1.2.1 has not been released" in result.stderr
 
 
 def test_pack_refuses_outside_git_unless_allowed(built_package: Path, tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_validate_diff_and_load_accept_the_download(released: Path, tmp_path: Pa
 
     validated = CliRunner().invoke(main, ["validate", str(archive)])
     assert validated.exit_code == 0, validated.output
-    assert "cqpolicy-guangyang-bay 1.1.0: valid" in validated.output
+    assert "cqpolicy-guangyang-bay 1.2.0: valid" in validated.output
 
     result = diff_inputs(str(archive), str(released))
     assert (result.old.kind, result.has_changes) == ("zip", False)

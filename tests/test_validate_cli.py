@@ -19,7 +19,7 @@ from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
-    "cqpolicy-guangyang-bay 1.1.0: valid (frictionless read 12 resources; 80 of 80 expectations evaluated "
+    "cqpolicy-guangyang-bay 1.2.0: valid (frictionless read 12 resources; 80 of 80 expectations evaluated "
     "in 10 suites; 21 package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
@@ -60,7 +60,7 @@ def test_json_report_is_the_library_report(pkg: Pkg) -> None:
         "field": "clause_no",
         "message": first["message"],
     }
-    assert result.stderr.startswith("cqpolicy-guangyang-bay 1.1.0: INVALID, ")
+    assert result.stderr.startswith("cqpolicy-guangyang-bay 1.2.0: INVALID, ")
 
 
 def test_text_report_groups_findings_by_layer_and_resource(pkg: Pkg) -> None:
@@ -68,7 +68,7 @@ def test_text_report_groups_findings_by_layer_and_resource(pkg: Pkg) -> None:
     result = CliRunner().invoke(main, ["validate", str(pkg.root)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("cqpolicy-guangyang-bay 1.1.0: INVALID, ")
+    assert lines[0].startswith("cqpolicy-guangyang-bay 1.2.0: INVALID, ")
     assert "package checks" in lines
     assert "  tasks" in lines
     assert (
@@ -189,7 +189,7 @@ def test_subprocess_on_a_broken_zip_reports_without_traceback(pkg: Pkg, tmp_path
     archive = tmp_path / "broken.zip"
     with zipfile.ZipFile(archive, "w") as out:
         for path in sorted(pkg.root.rglob("*")):
-            out.write(path, f"cqpolicy-guangyang-bay-1.1.0/{path.relative_to(pkg.root).as_posix()}")
+            out.write(path, f"cqpolicy-guangyang-bay-1.2.0/{path.relative_to(pkg.root).as_posix()}")
     cli = Path(sys.executable).with_name("cqpolicy")
     proc = subprocess.run(
         [str(cli), "validate", "--format", "json", str(archive)],

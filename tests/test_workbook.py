@@ -19,7 +19,7 @@ def test_workbook_has_an_about_sheet_the_derived_sheets_then_a_sheet_per_table(b
     tables = [r["name"] for r in descriptor["resources"] if r.get("format") == "csv"]
     assert book.sheetnames == ["说明 About", "谁负责什么 Who does what", "各单位汇总 Per unit", *tables]
     about = [cell.value for row in book["说明 About"].iter_rows() for cell in row if cell.value]
-    assert "1.1.0" in about
+    assert "1.2.0" in about
     assert any("Article 5" in str(value) for value in about)
 
 
