@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 
 DESCRIPTOR = "datapackage.json"
 
-#: A zip may expand to at most this many bytes in total (the shipped package is well under 1 MB;
-#: a synthetic package 1000 times its size is about 100 MB).
-MAX_ZIP_BYTES = 1 << 30
+#: A zip (or a git revision) may expand to at most this many bytes in total: 256 MiB. The shipped
+#: package is a few MB; a synthetic package 1000 times its size is about 100 MB. Reading tables
+#: costs about 27 times their size in memory, so this also bounds what a diff of two packages needs.
+MAX_ZIP_BYTES = 256 << 20
 #: ... and hold at most this many members.
 MAX_ZIP_MEMBERS = 10_000
 
