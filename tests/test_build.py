@@ -15,6 +15,8 @@ from cqpolicy.build import build_package
 from cqpolicy.cli import main
 from cqpolicy.errors import CqpolicyError
 
+SOURCES = Path(__file__).resolve().parent.parent / "sources"
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
 
 
@@ -217,3 +219,47 @@ def test_cli_build_runs_as_a_program(sources_copy: Path, tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     assert "built 渝府〔2022〕5号" in proc.stderr
     assert (tmp_path / "o" / "datapackage.json").is_file()
+
+
+def test_build_refuses_to_replace_files_no_package_names(tmp_path: Path) -> None:
+    """A build replaces data/ whole: a file of someone else's there would be lost, so it stops."""
+    out = tmp_path / "out"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "mine.csv").write_text("k\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--sources-dir", str(SOURCES)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {out}: data/mine.csv belongs to no package here, and a build replaces data/ whole; "
+        "move it out of data/ first\n"
+    )
+    assert sorted(p.name for p in out.rglob("*")) == ["data", "mine.csv"]
+
+
+def test_build_refuses_to_overwrite_another_package(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "datapackage.json").write_text('{"name": "mine", "resources": []}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--sources-dir", str(SOURCES)])
+    assert result.exit_code == 2
+    assert "holds another package ('mine'), not 'cqpolicy-guangyang-bay'" in result.stderr
+    assert (out / "datapackage.json").read_text(encoding="utf-8") == '{"name": "mine", "resources": []}'
+
+
+def test_rebuilding_over_the_same_package_is_allowed(built_package: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(built_package, out)
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--sources-dir", str(SOURCES)])
+    assert result.exit_code == 0, result.output
+
+
+def test_keywords_take_the_document_number_placeholder(sources_copy: Path, tmp_path: Path) -> None:
+    """Like the title, a keyword can follow an amended text's number instead of naming 5号 for ever."""
+    import json
+
+    meta_path = sources_copy / "package.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["keywords"] = ["{document_number}", "policy"]
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    build_package(source=None, out=tmp_path / "out", sources_dir=sources_copy)
+    descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["keywords"] == ["渝府〔2022〕5号", "policy"]

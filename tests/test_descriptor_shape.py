@@ -91,6 +91,9 @@ MUTATIONS: list[tuple[str, Mutation]] = [
     ("resource-name-null", resource("name", None)),
     ("path-number", resource("path", 5)),
     ("path-list-of-numbers", resource("path", [5])),
+    ("path-list-of-paths", resource("path", ["data/tasks.csv", "data/tasks.csv"])),
+    # two resources of one name: diff matched by name and saw "no differences"
+    ("resource-name-twice", lambda d: d["resources"].append(dict(_resource(d, "roles")))),
     ("path-object", resource("path", {})),
     ("format-number", resource("format", 5)),
     ("mediatype-list", resource("mediatype", [])),

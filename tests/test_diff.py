@@ -532,3 +532,18 @@ def test_a_resource_moving_from_v1_profile_to_v2_type_is_not_a_break(
         fields={name: FieldChange(old, new) for name, (old, new) in fields.items()},
     )
     assert schema_impact(change) == impact
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_publication_that_does_not_build_is_unusable_input_not_a_difference(
+    tmp_path: Path, output: str
+) -> None:
+    """Exit code 1 means "differences"; a file that is not the policy must not look like one."""
+    not_policy = tmp_path / "not-policy.txt"
+    not_policy.write_text("hello world\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    result = CliRunner().invoke(main, ["diff", "--format", output, str(root), str(not_policy)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {not_policy}: cannot be compared, because it does not build: ")
+    assert result.stderr.count("\n") == 1

@@ -224,3 +224,45 @@ def test_validate_diff_and_load_accept_the_download(released: Path, tmp_path: Pa
 
     tasks = cqpolicy.load(archive)["tasks"]
     pd.testing.assert_frame_equal(tasks, cqpolicy.load(released)["tasks"])
+
+
+@pytest.mark.parametrize("relative", ["sources/agencies.csv", "docs/report/README.md", "CITATION.cff"])
+def test_pack_refuses_sources_pages_or_citation_that_differ_from_the_release(
+    released: Path, tmp_path: Path, relative: str
+) -> None:
+    """What validate rebuilds from, and what readers read, must be what was released too."""
+    path = released / relative
+    path.write_bytes(path.read_bytes() + b"\n")
+    result = CliRunner().invoke(main, ["pack", str(released), "--dist", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert f"{relative} differs from the one released as 1.2.0" in result.stderr
+
+
+def test_pack_refuses_a_file_added_to_sources_after_the_release(released: Path, tmp_path: Path) -> None:
+    (released / "sources" / "notes.csv").write_text("a,b\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["pack", str(released), "--dist", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert "sources/notes.csv differs from the one released as 1.2.0 (commit" in result.stderr
+    assert "or is new" in result.stderr
+
+
+def test_a_changelog_corrected_after_the_release_still_packs_as_the_release(
+    released: Path, tmp_path: Path
+) -> None:
+    changelog = released / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text(encoding="utf-8") + "\n<!-- a typo fixed -->\n", "utf-8")
+    assert pack_package(released, tmp_path / "dist").path.name == f"{TOP}.zip"
+
+
+def test_an_unreleased_zip_says_so_and_offers_no_citation(built_package: Path, tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    shutil.copytree(built_package, root)
+    archive = pack_package(root, tmp_path / "dist", allow_unreleased=True).path
+    with zipfile.ZipFile(archive) as zf:
+        top = archive.name.removesuffix(".zip")
+        readme = zf.read(f"{top}/README.md").decode("utf-8")
+        names = {name.removeprefix(f"{top}/") for name in zf.namelist()}
+    assert "1.2.0+unreleased**: **not a released version**" in readme
+    assert "(Version 1.2.0)" not in readme and "This is not a released version" in readme
+    assert "CHANGELOG.md" not in names and "CHANGELOG.md" not in readme  # links only what it holds
+    assert "rebuilds the data from the archived source" not in readme  # no sources/ in this one

@@ -295,3 +295,24 @@ def test_translation_change_is_a_patch(built_package: Path, tmp_path: Path) -> N
     changes = [c for c in result.changes if c.table == "tasks"]
     assert [(c.kind, c.old_key, tuple(c.fields)) for c in changes] == [("modified", 3, ("text_en",))]
     assert result.suggested_bump == "patch"
+
+
+def test_the_reading_page_marks_texts_without_english(tmp_path: Path) -> None:
+    """A draft built from an untranslated amendment: the page says which texts lack English."""
+    from cqpolicy.build import build_package
+    from cqpolicy.publish.policy import NO_ENGLISH, write_policy_page
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "draft"
+    build_package(
+        source=root / "tests" / "fixtures" / "amended" / "amended-2023.txt",
+        out=out,
+        sources_dir=root / "sources",
+        allow_untranslated=True,
+    )
+    result = write_policy_page(out, tmp_path / "policy.md")
+    page = result.path.read_text(encoding="utf-8")
+    assert result.untranslated == page.count(NO_ENGLISH) - 1 > 0  # the banner names the marker once
+    assert f"**{result.untranslated} texts have no English yet**" in page
+    assert "no English yet" in result.summary() and "in Chinese and English" not in result.summary()
+    assert " · \n" not in page and "<br><br>" not in page  # no empty heading half, no empty line

@@ -191,13 +191,27 @@ class Shape:
             self.fail("document", "an object", descriptor["document"])
         if "resources" not in descriptor:
             raise ShapeError("has no 'resources' list; a data package lists its files there", path=self.path)
+        seen: set[str] = set()
         for index, resource in enumerate(self.objects(descriptor, "resources", "")):
             self.resource(resource, f"resources[{index}]")
+            if resource["name"] in seen:
+                raise ShapeError(
+                    f"names two resources {resource['name']!r}; each resource needs its own name",
+                    path=self.path,
+                )
+            seen.add(resource["name"])
 
     def resource(self, resource: dict[str, Any], where: str) -> None:
         self.is_str(resource, "name", where, required=True)
         where = f"resources[{resource['name']!r}]"
-        self.is_list_of_str(resource, "path", where, or_str=True)
+        # Data Package allows a list of paths (one resource in parts); cqpolicy's packages have one
+        # file per resource, and a list would otherwise slip past the checks that read the file.
+        if "path" in resource and not isinstance(resource["path"], str):
+            self.fail(
+                f"{where}.path",
+                "one path as a string (cqpolicy reads one file per resource)",
+                resource["path"],
+            )
         for key in ("format", "mediatype", "hash", "title", "description", "profile", "$schema"):
             self.is_str(resource, key, where)
         for key in ("bytes", "rows"):

@@ -167,12 +167,59 @@ def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool) -> Bui
             "each row (id, full name, English name, type, level, note) and move it into agencies.csv",
             path=inputs.source,
         ) from None
+    _check_output(out, files)
     with Transaction(out) as txn:
         for relative, data in files.items():
             txn.file(relative).write_bytes(data)
         txn.include(*PACKAGE_ENTRIES)
         txn.commit()
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
+
+
+def _check_output(out: Path, files: dict[str, bytes]) -> None:
+    """Refuse to replace what is not ours: another package, or files in ``data/`` no package names.
+
+    A build replaces ``data/`` whole. Files there that neither this build writes nor the package
+    being replaced names (its resources) would be lost, so the build stops and names them.
+
+    Raises:
+        InputError: naming the other package or up to three of the unknown files (exit code 2).
+    """
+    new_name = json.loads(files["datapackage.json"])["name"]
+    named: set[str] = set()
+    old_path = out / "datapackage.json"
+    if old_path.is_file():
+        try:
+            old = json.loads(old_path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            old = None
+        if not isinstance(old, dict) or old.get("name") != new_name:
+            shown = repr(old.get("name")) if isinstance(old, dict) else "an unreadable descriptor"
+            raise InputError(
+                f"holds another package ({shown}), not {new_name!r}; build into an empty directory "
+                "or move that package away",
+                path=out,
+            )
+        resources = old.get("resources")
+        for resource in resources if isinstance(resources, list) else []:
+            if isinstance(resource, dict) and isinstance(resource.get("path"), str):
+                named.add(resource["path"])
+    data = out / "data"
+    if not data.is_dir() or data.is_symlink():
+        return
+    unknown = sorted(
+        path.relative_to(out).as_posix()
+        for path in data.rglob("*")
+        if not path.is_dir() and path.relative_to(out).as_posix() not in named | set(files)
+    )
+    if unknown:
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        one = len(unknown) == 1
+        raise InputError(
+            f"{', '.join(unknown[:3])}{more} {'belongs' if one else 'belong'} to no package here, and a "
+            f"build replaces data/ whole; move {'it' if one else 'them'} out of data/ first",
+            path=out,
+        )
 
 
 def render_package(
@@ -466,7 +513,7 @@ def _descriptor(
         "version": package_meta["version"],
         "created": created_from_release(package_meta["released"]),
         "homepage": package_meta["homepage"],
-        "keywords": package_meta.get("keywords", []),
+        "keywords": [facts.fill(keyword) for keyword in package_meta.get("keywords", [])],
         "licenses": package_meta["licenses"],
         "contributors": package_meta.get("contributors", []),
         "sources": [source for source in sources if source.get("path")],

@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cqpolicy.diff.model import Side
-from cqpolicy.errors import InputError
+from cqpolicy.errors import CqpolicyError, InputError
 from cqpolicy.package import DESCRIPTOR, MAX_ZIP_BYTES, MAX_ZIP_MEMBERS, open_package, resolve_resource_path
 
 _VERSION = re.compile(r"^v?(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.\-+]+)?)$")
@@ -102,7 +102,21 @@ def _built(path: Path, base: Path) -> Iterator[Path]:
         )
     with tempfile.TemporaryDirectory(prefix="cqpolicy-pub-") as tmp:
         # A new publication is compared before anyone translates it: its new texts have no English yet.
-        build_package(source=path, out=Path(tmp) / "package", sources_dir=sources, allow_untranslated=True)
+        try:
+            build_package(
+                source=path, out=Path(tmp) / "package", sources_dir=sources, allow_untranslated=True
+            )
+        except CqpolicyError as error:
+            if isinstance(error, InputError):
+                raise
+            # For diff, exit code 1 means "differences": a publication that cannot be built is
+            # unusable input (2), whatever the build would have exited with.
+            raise InputError(
+                f"cannot be compared, because it does not build: {error.detail}",
+                path=error.path or path,
+                line=error.line,
+                unit=error.unit,
+            ) from None
         yield Path(tmp) / "package"
 
 

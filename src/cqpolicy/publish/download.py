@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cqpolicy.build.citation import citation_text
+from cqpolicy.build.citation import CITATION_FILES, citation_text
 
 
 def _rows(descriptor: dict[str, Any]) -> dict[str, int]:
@@ -39,9 +39,27 @@ def _file_table(descriptor: dict[str, Any], present: set[str]) -> list[str]:
     return lines
 
 
-def download_readme(descriptor: dict[str, Any], present: set[str]) -> str:
-    """The zip's ``README.md``; ``present`` lists the zip's files (relative paths), so links resolve."""
+def _records_line(present: set[str]) -> str:
+    """The machine-readable citation records the zip holds, linked."""
+    records = [f"[`{name}`]({name})" for name in CITATION_FILES if name in present]
+    if not records:
+        return ""
+    listed = records[0] if len(records) == 1 else ", ".join(records[:-1]) + " and " + records[-1]
+    return f"{listed} carry the same in machine-readable form. "
+
+
+def download_readme(descriptor: dict[str, Any], present: set[str], *, released: bool = True) -> str:
+    """The zip's ``README.md``; ``present`` lists the zip's files (relative paths), so links resolve.
+
+    An unreleased package (``cqpolicy pack --allow-unreleased``) says so where it names its version.
+    """
     name, version = descriptor["name"], descriptor["version"]
+    shown_version = (
+        f"**{version}**"
+        if released
+        else f"**{version}+unreleased**: **not a released version** (its data differ from release {version}; "
+        "do not cite it as that version)"
+    )
     document = descriptor.get("document", {})
     workbook = next(
         (
@@ -54,7 +72,7 @@ def download_readme(descriptor: dict[str, Any], present: set[str]) -> str:
     out = [
         f"# {descriptor['title']}",
         "",
-        f"Data package `{name}`, version **{version}**. {descriptor['description']}",
+        f"Data package `{name}`, version {shown_version}. {descriptor['description']}",
         "",
         "## What is in this download",
         "",
@@ -78,13 +96,11 @@ def download_readme(descriptor: dict[str, Any], present: set[str]) -> str:
             "are built from (agency register, code lists, translations, corrections), so that each value "
             "can be traced and checked (`cqpolicy validate` rebuilds the data from them).",
         ]
-    out += [
-        "- [`CHANGELOG.md`](CHANGELOG.md): what each version changed; "
-        "[`LICENSE.md`](LICENSE.md): the licences.",
-        "",
-        "## Open it",
-        "",
-    ]
+    if "CHANGELOG.md" in present:
+        out += ["- [`CHANGELOG.md`](CHANGELOG.md): what each version changed."]
+    if "LICENSE.md" in present:
+        out += ["- [`LICENSE.md`](LICENSE.md): the licences."]
+    out += ["", "## Open it", ""]
     if workbook:
         out += [
             f"- **Excel, LibreOffice, Numbers:** open [`{workbook}`]({workbook}). It has a sheet per table "
@@ -150,18 +166,24 @@ def download_readme(descriptor: dict[str, Any], present: set[str]) -> str:
         "",
         "## Cite it",
         "",
-        citation_text(descriptor),
+        citation_text(descriptor)
+        if released
+        else f"This is not a released version: cite a released version of `{name}` instead.",
         "",
-        "[`CITATION.cff`](CITATION.cff), [`.zenodo.json`](.zenodo.json) and "
-        "[`docs/dataset.jsonld`](docs/dataset.jsonld) (schema.org) carry the same in machine-readable form. "
+        _records_line(present),
         f"Cite the policy itself as {document.get('issuer', '')}《{document.get('title', '')}》"
         f"（{document.get('document_number', '')}）.",
         "",
         "## Check it",
         "",
-        "With the `cqpolicy` toolkit installed, `cqpolicy validate "
-        f"{name}-{version}.zip` checks every file against the descriptor, the reviewed expectations and "
-        "the archived source, and `cqpolicy diff OLD.zip NEW.zip` shows what changed between two versions. "
+        "With the `cqpolicy` toolkit installed, `cqpolicy validate THIS.zip` checks every file against "
+        "the descriptor and the reviewed expectations"
+        + (
+            ", and rebuilds the data from the archived source in `sources/`"
+            if "sources/README.md" in present
+            else ""
+        )
+        + "; `cqpolicy diff OLD.zip NEW.zip` shows what changed between two versions. "
         "The toolkit, its set-up and the developer documentation are in the package's repository: "
         f"<{descriptor.get('homepage', '')}>.",
         "",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,6 +37,10 @@ from cqpolicy.publish.download import download_readme
 EXTRA_FILES = ("LICENSE.md", "CHANGELOG.md", *CITATION_FILES, "docs/policy.md")
 #: Folders copied whole (regular files only) when present.
 EXTRA_FOLDERS = ("docs/report", "sources")
+#: What is released with the data and must be as the release committed it: the provenance
+#: (``validate`` rebuilds from ``sources/``), the pages made from the data and the citation records.
+#: The licence and the changelog may be corrected after a release.
+RELEASED_WITH_THE_DATA = ("sources/", "docs/", *CITATION_FILES)
 #: Files in those folders that are not part of a package (review files of a failed build).
 _SKIPPED = re.compile(r"(^|/)(\.[^/]*|[^/]*\.pending\.csv)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -84,14 +89,6 @@ def pack_package(
             f"the version {version!r} is not a SemVer version such as 1.2.0", path=root / "datapackage.json"
         )
     files = check_descriptor_paths(root, descriptor)
-    difference = release_difference(root, descriptor)
-    released = difference is None
-    if difference is not None and not allow_unreleased:
-        raise UnreleasedError(
-            f"{difference}; release it with `cqpolicy release`, or pack it "
-            "marked as unreleased with --allow-unreleased",
-            path=root,
-        )
     members = {"datapackage.json": root / "datapackage.json"}
     for resource_name, path in files.items():
         members[path.relative_to(root).as_posix()] = _regular(path, f"resource {resource_name}", root)
@@ -101,8 +98,17 @@ def pack_package(
     for folder in EXTRA_FOLDERS:
         members.update(_folder(root, folder))
     _check_bounds(members, root)
+    released_too = sorted(m for m in members if m.startswith(RELEASED_WITH_THE_DATA))
+    difference = release_difference(root, descriptor, released_too)
+    released = difference is None
+    if difference is not None and not allow_unreleased:
+        raise UnreleasedError(
+            f"{difference}; release it with `cqpolicy release`, or pack it "
+            "marked as unreleased with --allow-unreleased",
+            path=root,
+        )
     contents = {member: path.read_bytes() for member, path in members.items()}
-    contents["README.md"] = download_readme(descriptor, set(contents)).encode("utf-8")
+    contents["README.md"] = download_readme(descriptor, set(contents), released=released).encode("utf-8")
     top = f"{name}-{version}" + ("" if released else "+unreleased")
     dist = dist or root / "dist"
     target = dist / f"{top}.zip"
@@ -150,13 +156,14 @@ def _check_bounds(members: dict[str, Path], root: Path) -> None:
         )
 
 
-def release_difference(root: Path, descriptor: dict[str, object]) -> str | None:
+def release_difference(root: Path, descriptor: dict[str, object], others: Sequence[str] = ()) -> str | None:
     """Why the package in ``root`` is not the release its version names, or ``None`` when it is.
 
     The release of version V is the commit that first gave ``datapackage.json`` version V
     (see :func:`cqpolicy.diff.revisions.version_commit`). The package is that release when
-    its descriptor is byte for byte the one committed then and every resource file matches
-    the ``hash`` the descriptor gives it.
+    its descriptor is byte for byte the one committed then, every resource file matches the
+    ``hash`` the descriptor gives it, and each of ``others`` (paths relative to ``root``: the
+    sources, pages and citation records that go into the zip) is byte for byte as committed.
     """
     from cqpolicy.diff.revisions import git_toplevel, show_file, version_commit
 
@@ -187,4 +194,8 @@ def release_difference(root: Path, descriptor: dict[str, object]) -> str | None:
         path = root / resource["path"]
         if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != expected:
             return f"{resource['path']} differs from the file released as {version} (sha256 mismatch)"
+    prefix = f"{subdir}/" if subdir else ""
+    for relative in others:
+        if show_file(repo, commit, prefix + relative) != (root / relative).read_bytes():
+            return f"{relative} differs from the one released as {version} (commit {commit[:12]}), or is new"
     return None

@@ -58,6 +58,15 @@ def escape(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", text.translate(_SPECIAL))
 
 
+#: What the page shows where a text has no English yet (a package built with --allow-untranslated).
+NO_ENGLISH = "*(English not yet available · 尚无英文译文)*"
+
+
+def _english(text: str | None) -> str:
+    """An English text escaped, or the visible marker when there is none."""
+    return escape(text) if text and text.strip() else NO_ENGLISH
+
+
 def _paragraphs(text: str | None, prefix: str = "") -> list[str]:
     """Each line of ``text`` as its own escaped paragraph, with ``prefix`` (``> `` for English)."""
     out: list[str] = []
@@ -76,9 +85,30 @@ class PolicyPageResult:
     path: Path
     clauses: int
     tasks: int
+    #: Texts (titles, clause texts, tasks, preamble) shown without English: not yet translated.
+    untranslated: int = 0
 
     def summary(self) -> str:
+        if self.untranslated:
+            return (
+                f"wrote {self.path}: {self.clauses} clauses and {self.tasks} tasks; {self.untranslated} "
+                "texts have no English yet and show a marker instead"
+            )
         return f"wrote {self.path}: {self.clauses} clauses and {self.tasks} tasks in Chinese and English"
+
+
+def untranslated_count(tables: dict[str, list[Row]]) -> int:
+    """How many texts the page shows without English."""
+    pairs = [
+        *((row["title"], row["title_en"]) for row in tables["document"]),
+        *((row["preamble"], row["preamble_en"]) for row in tables["document"]),
+        *((row["annex_title"], row["annex_title_en"]) for row in tables["document"]),
+        *((row["title"], row["title_en"]) for row in tables["sections"]),
+        *((row["title"], row["title_en"]) for row in tables["clauses"]),
+        *((row["text"], row["text_en"]) for row in tables["clauses"]),
+        *((row["text"], row["text_en"]) for row in tables["tasks"]),
+    ]
+    return sum(1 for zh, en in pairs if zh and not (en and str(en).strip()))
 
 
 def render_policy_page(tables: dict[str, list[Row]]) -> str:
@@ -95,7 +125,7 @@ def render_policy_page(tables: dict[str, list[Row]]) -> str:
     lines = [
         f"# {escape(document['title'])}",
         "",
-        f"**{escape(document['title_en'] or '')}**",
+        f"**{_english(document['title_en'])}**",
         "",
         f"{escape(document['document_number'])} · {escape(document['issuer'])} · {document['date_written']}",
         "",
@@ -107,22 +137,31 @@ def render_policy_page(tables: dict[str, list[Row]]) -> str:
         ">",
         "> 英文为本数据包自行翻译，已对照中文审校，**非官方译文**（本文件无官方英文版）。"
         "本页由数据包表格自动生成。",
+        *(
+            [
+                ">",
+                f"> **{missing} texts have no English yet**: this package was built from a text not yet "
+                f"translated; they show {NO_ENGLISH}. 部分文本尚无英文译文。",
+            ]
+            if (missing := untranslated_count(tables))
+            else []
+        ),
         "",
         "## 目录 · Contents",
         "",
     ]
     for section in tables["sections"]:
         lines.append(
-            f"- [{escape(section['label'])}{escape(section['title'])} · {escape(section['title_en'] or '')}]"
+            f"- [{escape(section['label'])}{escape(section['title'])} · {_english(section['title_en'])}]"
             f"(#section-{section['section_no']})"
         )
     lines.append("- [附件任务 · Annex tasks by clause](#annex)")
     lines += ["", escape(document["addressees"] or ""), ""]
     lines += _paragraphs(document["preamble"])
     lines.append("")
-    lines += _paragraphs(document["preamble_en"], "> ")
+    lines += _paragraphs(document["preamble_en"], "> ") or [f"> {NO_ENGLISH}"]
     lines.append("")
-    annex = f"附件：{escape(document['annex_title'])} · Annex: {escape(document['annex_title_en'] or '')}"
+    annex = f"附件：{escape(document['annex_title'])} · Annex: {_english(document['annex_title_en'])}"
     lines += [
         f'<a id="annex"></a>Each clause is followed by the tasks of the annex ({annex}) mapped to it, '
         "with their responsible units; **lead** (牵头) marks the unit that leads. "
@@ -136,7 +175,7 @@ def render_policy_page(tables: dict[str, list[Row]]) -> str:
         lines += [
             f'<a id="section-{section["section_no"]}"></a>',
             "",
-            f"## {escape(section['label'])}{escape(section['title'])} · {escape(section['title_en'] or '')}",
+            f"## {escape(section['label'])}{escape(section['title'])} · {_english(section['title_en'])}",
             "",
         ]
         for clause in clauses_by_section[section["section_no"]]:
@@ -150,11 +189,11 @@ def _clause(
     lines = [
         f'<a id="clause-{clause["clause_no"]}"></a>',
         "",
-        f"### {escape(clause['label'])}{escape(clause['title'])} · {escape(clause['title_en'] or '')}",
+        f"### {escape(clause['label'])}{escape(clause['title'])} · {_english(clause['title_en'])}",
         "",
         *_paragraphs(_without_title(clause["text"], clause["title"])),
         "",
-        *_paragraphs(_without_title(clause["text_en"], clause["title_en"]), "> "),
+        *(_paragraphs(_without_title(clause["text_en"], clause["title_en"]), "> ") or [f"> {NO_ENGLISH}"]),
         "",
     ]
     if not tasks:
@@ -163,7 +202,7 @@ def _clause(
     for task in tasks:
         lines.append(
             f"- **任务 {task['task_no']} · Task {task['task_no']}** {escape(task['text'])}<br>"
-            f"{escape(task['text_en'] or '')}<br>"
+            f"{_english(task['text_en'])}<br>"
             f"责任单位 · Responsible units: {_units(units[task['task_no']], agencies)}"
         )
     lines.append("")
@@ -215,7 +254,12 @@ def write_policy_page(package_path: Path | str, out: Path | str) -> PolicyPageRe
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(text.encode("utf-8"))
     os.replace(partial, target)  # a failed write never leaves half a page
-    return PolicyPageResult(path=target, clauses=len(tables["clauses"]), tasks=len(tables["tasks"]))
+    return PolicyPageResult(
+        path=target,
+        clauses=len(tables["clauses"]),
+        tasks=len(tables["tasks"]),
+        untranslated=untranslated_count(tables),
+    )
 
 
 def _plain(value: Any) -> Any:
