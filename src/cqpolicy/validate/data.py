@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,3 +153,54 @@ def capped(findings: list[Finding], resource: str, what: str) -> list[Finding]:
         if count > MAX_ROWS:
             out.append(new_finding(check, f"{resource}: {count - MAX_ROWS} more rows {what}", resource))
     return out
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another copy of a table (a workbook sheet, a database table) to hold against its CSV."""
+
+    #: The check id its drift is reported under (``workbook-drift``, ``database-drift``).
+    check: str
+    #: How a finding names the table in that copy (``sheet tasks``, ``….sqlite: table tasks``).
+    where: str
+    #: What the copy is called in a message (``workbook``, ``database``).
+    noun: str
+    #: The resource the findings belong to.
+    resource: str
+
+
+def copy_drift(
+    data: PackageData,
+    table: str,
+    frame: pd.DataFrame,
+    fields: list[dict[str, Any]],
+    rows: Sequence[Sequence[Any]],
+    copy: Copy,
+    same: Callable[[Any, Any, str], bool],
+) -> list[Finding]:
+    """Every value of the CSV table ``frame`` against the same cell of ``rows`` (same order and columns).
+
+    ``same(cell, csv_value, field_type)`` says whether the copy's cell holds the CSV's value in
+    that copy's own representation. One finding per differing value, capped per table.
+    """
+    found = []
+    for position, spec in enumerate(fields):
+        kind = spec.get("type", "string")
+        for index, value in enumerate(frame[spec["name"]].tolist()):
+            want = plain(value)
+            row = rows[index]
+            cell = row[position] if position < len(row) else None
+            if not same(cell, want, kind):
+                key = data.key_of(table, frame, frame.index[index])
+                left, right = pair(cell, want)
+                found.append(
+                    new_finding(
+                        copy.check,
+                        f"{copy.where} ({key_text(key)}), {spec['name']}: the {copy.noun} has {left}, "
+                        f"the CSV {right}",
+                        copy.resource,
+                        row=key,
+                        field=spec["name"],
+                    )
+                )
+    return capped(found, copy.resource, "differ from the CSV")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cqpolicy.build.database import VIEWS, quote, search_columns, sql_value, table_sql, write_index
 from cqpolicy.findings import Finding
 from cqpolicy.package import resource_list, schema_fields, table_schema
-from cqpolicy.validate.data import capped, key_text, new_finding, pair, plain
+from cqpolicy.validate.data import Copy, copy_drift, new_finding, plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,31 +146,16 @@ def _table_problems(
                 "database-drift", f"{shown}: table {table} has {len(rows)} rows, the CSV {len(frame)}", name
             )
         ]
-    found = []
-    for position, spec in enumerate(fields):
-        kind = spec.get("type", "string")
-        for index, value in enumerate(frame[spec["name"]].tolist()):
-            want = plain(value)
-            cell = rows[index][position]
-            expected = sql_value(want)
-            if kind == "number" and isinstance(cell, float) and expected is not None:
-                same = abs(cell - float(expected)) <= 1e-12
-            else:
-                same = cell == expected and type(cell) is type(expected)
-            if not same:
-                row_key = data.key_of(table, frame, frame.index[index])
-                left, right = pair(cell, want)
-                found.append(
-                    new_finding(
-                        "database-drift",
-                        f"{shown}: table {table} ({key_text(row_key)}), {spec['name']}: the database has "
-                        f"{left}, the CSV {right}",
-                        name,
-                        row=row_key,
-                        field=spec["name"],
-                    )
-                )
-    return capped(found, name, "differ from the CSV")
+    copy = Copy("database-drift", f"{shown}: table {table}", "database", name)
+    return copy_drift(data, table, frame, fields, rows, copy, _same_in_database)
+
+
+def _same_in_database(cell: Any, want: Any, kind: str) -> bool:
+    """Whether a database cell holds the CSV value as the build stores it (see ``sql_value``)."""
+    expected = sql_value(want)
+    if kind == "number" and isinstance(cell, float) and expected is not None:
+        return abs(cell - float(expected)) <= 1e-12
+    return bool(cell == expected and type(cell) is type(expected))
 
 
 def _index_matches(

@@ -6,14 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from cqpolicy.findings import Finding
 from cqpolicy.package import resource_list, schema_fields
-from cqpolicy.validate.data import (
-    PackageData,
-    capped,
-    key_text,
-    new_finding,
-    pair,
-    plain,
-)
+from cqpolicy.validate.data import Copy, PackageData, copy_drift, new_finding
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,8 +54,6 @@ def _sheet_problems(
     rows: list[list[Any]],
     name: str,
 ) -> list[Finding]:
-    from cqpolicy.validate.workbook import serial_date
-
     header = [str(c) if c is not None else "" for c in (rows[0] if rows else [])]
     names = [f["name"] for f in fields]
     if header[: len(names)] != names:
@@ -78,35 +69,27 @@ def _sheet_problems(
         return [
             new_finding("workbook-drift", f"sheet {table} has {len(body)} rows, the CSV {len(frame)}", name)
         ]
-    found = []
-    for position, spec in enumerate(fields):
-        kind = spec.get("type", "string")
-        expected = [plain(v) for v in frame[spec["name"]].tolist()]
-        for index, want in enumerate(expected):
-            row = body[index]
-            cell = row[position] if position < len(row) else None
-            if want is None:
-                same = cell is None or cell == ""
-            elif kind in ("integer", "number"):
-                same = (
-                    isinstance(cell, float) and not isinstance(cell, bool) and abs(cell - float(want)) <= 1e-9
-                )
-            elif kind == "boolean":
-                same = cell is want
-            elif kind == "date":
-                same = isinstance(cell, float) and serial_date(cell).isoformat() == want
-            else:
-                same = cell == str(want)
-            if not same:
-                key = data.key_of(table, frame, frame.index[index])
-                found.append(
-                    new_finding(
-                        "workbook-drift",
-                        f"sheet {table} ({key_text(key)}), {spec['name']}: the workbook has "
-                        f"{pair(cell, want)[0]}, the CSV {pair(cell, want)[1]}",
-                        name,
-                        row=key,
-                        field=spec["name"],
-                    )
-                )
-    return capped(found, name, "differ from the CSV")
+    return copy_drift(
+        data,
+        table,
+        frame,
+        fields,
+        body,
+        Copy("workbook-drift", f"sheet {table}", "workbook", name),
+        _same_in_sheet,
+    )
+
+
+def _same_in_sheet(cell: Any, want: Any, kind: str) -> bool:
+    """Whether a cell (as openpyxl reads it) holds the CSV value as the workbook writes it."""
+    from cqpolicy.validate.workbook import serial_date
+
+    if want is None:
+        return cell is None or cell == ""
+    if kind in ("integer", "number"):
+        return isinstance(cell, float) and not isinstance(cell, bool) and abs(cell - float(want)) <= 1e-9
+    if kind == "boolean":
+        return cell is want
+    if kind == "date":
+        return isinstance(cell, float) and serial_date(cell).isoformat() == want
+    return bool(cell == str(want))
