@@ -339,6 +339,45 @@ def _regular_or_absent(candidate: Path, shown: str, where: Path) -> Path:
     )
 
 
+def package_folder(root: Path, folder: str, *, max_files: int, max_bytes: int) -> dict[str, Path]:
+    """The regular files under ``root/folder`` (a folder beside the data, such as ``sources``).
+
+    Returns ``{path relative to root: path}`` in sorted order, or ``{}`` when there is no such
+    folder. Nothing is opened: the walk uses ``lstat``, so a FIFO cannot block it.
+
+    Raises:
+        PackageInputError: ``unsafe-path`` for a symbolic link (folder or file) or anything that is
+            not a regular file, ``package-too-large`` past ``max_files`` or ``max_bytes``; the
+            message is one clause naming the path, e.g. ``sources/agencies.csv is not a regular file``.
+    """
+    base = root / folder
+    if base.is_symlink():
+        raise PackageInputError("unsafe-path", f"{folder} is a symbolic link", path=root)
+    if not base.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    size = 0
+    for path in sorted(base.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        mode = path.lstat().st_mode
+        if stat.S_ISDIR(mode):
+            continue
+        if stat.S_ISLNK(mode):
+            kind = "a symbolic link" if path.is_dir() else "not a regular file"
+            raise PackageInputError("unsafe-path", f"{relative} is {kind}", path=root)
+        if not stat.S_ISREG(mode):
+            raise PackageInputError("unsafe-path", f"{relative} is not a regular file", path=root)
+        found[relative] = path
+        size += path.lstat().st_size
+        if len(found) > max_files or size > max_bytes:
+            raise PackageInputError(
+                "package-too-large",
+                f"{folder} holds more than {max_files} files or {max_bytes >> 20} MB",
+                path=root,
+            )
+    return found
+
+
 def _inside(root: Path, candidate: Path, shown: str) -> Path:
     resolved = candidate.resolve()
     if not resolved.is_relative_to(root.resolve()):

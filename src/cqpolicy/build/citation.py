@@ -57,12 +57,22 @@ def expected_facts(descriptor: dict[str, Any]) -> CitationFacts:
     )
 
 
+def _licences(descriptor: dict[str, Any], *, generic: bool) -> list[dict[str, Any]]:
+    """The descriptor's licences that are (``generic``) or are not Open Definition ``other-*`` statuses.
+
+    A generic status (``other-pd``) says how the policy text may be used; the others are real
+    licence identifiers (``CC0-1.0``), which CFF and Zenodo can name.
+    """
+    return [
+        item
+        for item in descriptor.get("licenses", [])
+        if isinstance(item, dict) and str(item.get("name", "")).startswith("other-") == generic
+    ]
+
+
 def data_licence(descriptor: dict[str, Any]) -> dict[str, Any]:
     """The licence of the curated data: the first one that is not a generic ``other-*`` status."""
-    licences = [item for item in descriptor.get("licenses", []) if isinstance(item, dict)]
-    for licence in licences:
-        if not str(licence.get("name", "")).startswith("other-"):
-            return licence
+    licences = _licences(descriptor, generic=False) or _licences(descriptor, generic=True)
     return licences[0] if licences else {}
 
 
@@ -84,11 +94,7 @@ def citation_cff(descriptor: dict[str, Any]) -> str:
     import yaml
 
     document = _official(descriptor)
-    licence_ids = [
-        str(item["name"])
-        for item in descriptor.get("licenses", [])
-        if isinstance(item, dict) and not str(item.get("name", "")).startswith("other-")
-    ]
+    licence_ids = [str(item["name"]) for item in _licences(descriptor, generic=False)]
     reference: dict[str, Any] = {
         "type": "government-document",
         "title": document.get("title", ""),
@@ -136,11 +142,7 @@ def citation_cff(descriptor: dict[str, Any]) -> str:
 def zenodo_record(descriptor: dict[str, Any]) -> dict[str, Any]:
     """``.zenodo.json``: Zenodo's deposit metadata for a release of this version."""
     document = _official(descriptor)
-    statuses = [
-        str(item.get("title", ""))
-        for item in descriptor.get("licenses", [])
-        if isinstance(item, dict) and str(item.get("name", "")).startswith("other-")
-    ]
+    statuses = [str(item.get("title", "")) for item in _licences(descriptor, generic=True)]
     related = [
         {"identifier": descriptor["homepage"], "relation": "isSupplementedBy", "scheme": "url"},
     ]

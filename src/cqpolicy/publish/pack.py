@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build.citation import CITATION_FILES
 from cqpolicy.errors import CqpolicyError, InputError
-from cqpolicy.package import check_descriptor_paths, read_descriptor
+from cqpolicy.package import check_descriptor_paths, package_folder, read_descriptor
 from cqpolicy.publish.download import download_readme
 
 #: Files beside datapackage.json that go into the zip when present (the README is generated).
@@ -134,16 +134,9 @@ def _regular(path: Path, what: str, root: Path) -> Path:
 
 
 def _folder(root: Path, folder: str) -> dict[str, Path]:
-    base = root / folder
-    if not base.is_dir() or base.is_symlink():
-        return {}
-    out: dict[str, Path] = {}
-    for path in sorted(base.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if _SKIPPED.search(relative) or (path.is_dir() and not path.is_symlink()):
-            continue
-        out[relative] = _regular(path, f"{folder}/", root)
-    return out
+    """The regular files of ``root/folder`` for the zip, without review files and hidden files."""
+    files = package_folder(root, folder, max_files=MAX_FILES, max_bytes=MAX_BYTES)
+    return {relative: path for relative, path in files.items() if not _SKIPPED.search(relative)}
 
 
 def _check_bounds(members: dict[str, Path], root: Path) -> None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -75,27 +73,18 @@ def _copy_sources(root: Path, copy: Path) -> Path:
     Returns:
         The copy of the archived source that ``sources/package.json`` names.
     """
-    base = root / "sources"
-    if base.is_symlink() or not base.is_dir():
+    from cqpolicy.package import PackageInputError, package_folder
+
+    if not (root / "sources").is_dir():
         raise _Unsafe("sources is not a directory of the package")
-    count = size = 0
-    for folder, dirs, names in os.walk(base, followlinks=False):
-        here = Path(folder)
-        for name in dirs:
-            if (here / name).is_symlink():
-                raise _Unsafe(f"{(here / name).relative_to(root)} is a symbolic link")
-        for name in names:
-            path = here / name
-            info = path.lstat()
-            relative = path.relative_to(base)
-            if not stat.S_ISREG(info.st_mode):
-                raise _Unsafe(f"sources/{relative.as_posix()} is not a regular file")
-            count, size = count + 1, size + info.st_size
-            if count > MAX_SOURCE_FILES or size > MAX_SOURCE_BYTES:
-                raise _Unsafe(f"it holds more than {MAX_SOURCE_FILES} files or {MAX_SOURCE_BYTES >> 20} MB")
-            target = copy / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
+    try:
+        files = package_folder(root, "sources", max_files=MAX_SOURCE_FILES, max_bytes=MAX_SOURCE_BYTES)
+    except PackageInputError as error:
+        raise _Unsafe(error.detail) from None
+    for relative, path in files.items():
+        target = copy / Path(relative).relative_to("sources")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
     try:
         meta = json.loads((copy / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
