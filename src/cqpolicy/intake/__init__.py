@@ -44,6 +44,41 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Furniture:
+    """Text a reader found in the file but outside the document, and dropped (page furniture).
+
+    Conservation: every character of the form's document region either reaches the parsed
+    document or is named here, so a build can prove that nothing was lost silently.
+
+    Attributes:
+        at: 1-based position in the file, as :attr:`Block.at` counts it.
+        text: The text dropped, as read.
+        why: Why it is not the document's, in a few words ("running header", "page number",
+            "after the last annex row", "repeated header row", ...).
+    """
+
+    at: int
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a form's reader returns: the document's blocks, and what it saw to get them.
+
+    Attributes:
+        blocks: The document's paragraphs and table rows, in reading order.
+        region: Every character of the form's document region, in reading order, as the reader
+            found it before it dropped anything: the text the conservation check counts from.
+        furniture: What the reader dropped inside that region, each with its reason.
+    """
+
+    blocks: tuple[Block, ...]
+    region: str
+    furniture: tuple[Furniture, ...] = ()
+
+
+@dataclass(frozen=True)
 class Publication:
     """A publication read into blocks.
 
@@ -54,6 +89,9 @@ class Publication:
         blocks: The document's blocks, portal chrome removed.
         metadata: The portal's metadata block (``索引号`` → value, ...), empty when none is shown.
         dropped: How many blocks of portal chrome (navigation, footer, ...) were removed.
+        region: The form's document region as its reader found it (see :class:`Reading`);
+            empty where the reader does not report one yet.
+        furniture: What the reader and the portal step dropped inside that region.
     """
 
     path: Path
@@ -62,6 +100,8 @@ class Publication:
     blocks: tuple[Block, ...]
     metadata: dict[str, str] = field(default_factory=dict)
     dropped: int = 0
+    region: str = ""
+    furniture: tuple[Furniture, ...] = ()
 
     @property
     def unit(self) -> str:
