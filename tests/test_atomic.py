@@ -100,8 +100,9 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def test_build_killed_at_every_rename_is_recovered_by_the_next_command(repo: Path, tmp_path: Path) -> None:
-    """A real SIGKILL before each rename of ``cqpolicy build``; the next ``cqpolicy`` command recovers."""
+def test_build_killed_at_every_rename_is_recovered_by_the_next_writer(repo: Path, tmp_path: Path) -> None:
+    """A real SIGKILL before each rename of ``cqpolicy build``; ``cqpolicy recover`` (what every
+    writer does first) finishes or discards it; a reader in between refuses a half-moved tree."""
     old = snapshot(repo)
     finished = tmp_path / "finished"
     shutil.copytree(repo, finished)
@@ -125,12 +126,19 @@ def test_build_killed_at_every_rename_is_recovered_by_the_next_command(repo: Pat
             break
         assert run.returncode == -signal.SIGKILL
         kills += 1
-        if n == 1:
-            # the next command of any kind (here one that reads the package) recovers first
+        if atomic.has_unfinished_write(crashed):
+            # a reader never recovers (recovery writes): it refuses the half-moved tree and says how
+            before = snapshot(crashed)
+            result = CliRunner().invoke(main, ["validate", str(crashed), "--format", "json"])
+            assert result.exit_code == 2, result.output
+            assert f"run `cqpolicy recover {crashed}` to finish it" in result.stderr
+            assert snapshot(crashed) == before
+        elif n == 1:
+            # killed before its commit point: the tree is wholly old, and a reader reads it as it is
             result = CliRunner().invoke(main, ["validate", str(crashed), "--format", "json"])
             assert result.exit_code == 0, result.output
-        else:
-            atomic.recover(crashed)
+        result = CliRunner().invoke(main, ["recover", str(crashed)])
+        assert result.exit_code == 0, result.output
         assert snapshot(crashed) in (old, new), f"killed before rename {n}: mixed tree"
     assert kills >= 5  # journal, two entries aside, two entries in
 
@@ -152,7 +160,8 @@ def test_recovery_leaves_a_directory_another_command_is_writing(tmp_path: Path) 
         assert child.stdout is not None and child.stdout.readline().strip() == "locked"
         staging = tmp_path / ".cqpolicy-txn-busy"  # the other command's work in progress
         staging.mkdir()
-        assert not atomic.recover(tmp_path)
+        with pytest.raises(atomic.LockedError, match="this recovery was refused"):
+            atomic.recover(tmp_path)  # not skipped silently: it says so
         assert staging.is_dir()
     finally:
         child.kill()

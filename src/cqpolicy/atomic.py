@@ -16,11 +16,17 @@ module, the way SQLite and Git do it:
    journal ``.cqpolicy-journal.json`` (the list of planned moves) and fsyncs it: that is the
    commit point. Only then does it move each old entry aside (``old/<relative path>``) and the
    new one in, and finally deletes the journal and the staging directory.
-4. **Recover.** :func:`recover` runs at the start of every ``cqpolicy`` command and of every
-   library function that writes. A journal left by a killed run is rolled forward (every entry
-   whose new version is still staged is moved in; the moves are idempotent), so the tree is
-   wholly new; without a journal the run died before its commit point, and its staging
-   directories are simply deleted, so the tree is wholly old.
+4. **Recover.** :func:`recover` runs when a writer takes the lock (``build``, ``release``,
+   ``report``, ``pack``, ``cqpolicy recover``), never for a command that only reads: recovery
+   writes, and a reader may be pointed at a directory it does not own. A journal left by a
+   killed run is rolled forward (every entry whose new version is still staged is moved in; the
+   moves are idempotent), so the tree is wholly new; without a journal the run died before its
+   commit point, and its staging directories are simply deleted, so the tree is wholly old.
+   A reader that finds a journal refuses (:func:`check_no_unfinished_write`) and says how to
+   finish it. The journal is untrusted input: it must have exactly the shape
+   :meth:`Transaction.commit` writes, within :data:`MAX_JOURNAL_BYTES` and the other bounds, and
+   every path is resolved from directory descriptors without following a symbolic link, so a
+   planted journal cannot move anything outside the directory.
 
 Set ``CQPOLICY_TEST_KILL_AT_RENAME=N`` to have the process SIGKILL itself just before its N-th
 rename here: the fault-injection tests use it where ``strace --inject`` is not available.
@@ -33,8 +39,10 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,8 +65,12 @@ class LockedError(InputError):
 before_rename: Callable[[Path, Path], None] | None = None
 
 
-def _rename(source: Path, target: Path) -> None:
-    """``os.replace``, with the fault-injection hooks."""
+def _rename(source: Path, target: Path, *, fds: tuple[int, str, int, str] | None = None) -> None:
+    """``os.replace``, with the fault-injection hooks.
+
+    With ``fds`` (source directory descriptor, name, target directory descriptor, name) the
+    rename is made relative to those descriptors; ``source`` and ``target`` only name it.
+    """
     global _renames
     _renames += 1
     if before_rename is not None:
@@ -66,7 +78,10 @@ def _rename(source: Path, target: Path) -> None:
     kill_at = os.environ.get(_KILL_ENV)
     if kill_at and kill_at.isdigit() and int(kill_at) == _renames:
         os.kill(os.getpid(), signal.SIGKILL)
-    os.replace(source, target)
+    if fds is None:
+        os.replace(source, target)
+    else:
+        os.replace(fds[1], fds[3], src_dir_fd=fds[0], dst_dir_fd=fds[2])
 
 
 def _fsync_path(path: Path) -> None:
@@ -88,24 +103,44 @@ def _fsync_tree(path: Path) -> None:
 
 # --- lock -----------------------------------------------------------------------------------------
 
-_held: set[str] = set()
+#: The lock descriptors this process holds, by resolved directory.
+_held: dict[str, int] = {}
+
+
+def _close_held_in_child() -> None:
+    """In a forked child, close the inherited lock descriptors.
+
+    ``flock`` belongs to the open file description, which a fork shares: a child that kept its copy
+    (the validation worker a release forks) would hold the lock after the release was killed. The
+    parent's descriptor still holds it; closing the child's copy only drops the child's claim.
+    """
+    for fd in _held.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 @contextlib.contextmanager
 def directory_lock(directory: Path, command: str = "cqpolicy") -> Iterator[Path]:
     """Hold an exclusive lock on ``directory`` (created if needed) and recover it first.
 
-    Re-entrant within one process (a release that writes its report holds the lock once).
+    Re-entrant within one process (a release that writes its report holds the lock once). The
+    descriptor is close-on-exec and closed in forked children, so only this process holds it.
 
     Raises:
         LockedError: another process holds the lock.
+        InputError: what a killed run left cannot be recovered safely (:func:`recover`).
     """
     directory.mkdir(parents=True, exist_ok=True)
     key = str(directory.resolve())
     if key in _held:
         yield directory
         return
-    fd = os.open(directory, os.O_RDONLY)
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -117,24 +152,70 @@ def directory_lock(directory: Path, command: str = "cqpolicy") -> Iterator[Path]
                 "was refused to keep both results; run it again when the other one has finished",
                 path=directory,
             ) from None
-        _held.add(key)
+        _held[key] = fd
         try:
-            _recover_locked(directory)
+            _recover_locked(directory, fd)
             yield directory
         finally:
-            _held.discard(key)
+            _held.pop(key, None)
     finally:
         os.close(fd)  # closing the descriptor releases the flock
 
 
 # --- recovery -------------------------------------------------------------------------------------
 
+#: Bounds on a journal (it is read from a directory anyone may have written): its size, its
+#: number of entries, the length of one entry and of one path component. The toolkit's own
+#: journals hold about 10 entries of under 40 characters.
+MAX_JOURNAL_BYTES = 1 << 20
+MAX_JOURNAL_ENTRIES = 10_000
+MAX_ENTRY_CHARS = 1024
+MAX_COMPONENT_BYTES = 255
+#: The staging directory a journal may name: one :class:`Transaction` made (``mkdtemp``'s suffix).
+_STAGE_NAME = re.compile(r"\.cqpolicy-txn-[A-Za-z0-9_]{1,64}")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class UnfinishedWriteError(InputError):
+    """A directory holds the journal of a killed write; reading it now would read a mixed tree."""
+
+
+def has_unfinished_write(directory: Path) -> bool:
+    """Whether ``directory`` holds a journal (a write killed after its commit point, or one under way)."""
+    try:
+        os.lstat(directory / JOURNAL)
+    except OSError:
+        return False
+    return True
+
+
+def check_no_unfinished_write(directory: Path) -> None:
+    """Refuse to read a directory a killed (or running) write left half moved in.
+
+    Readers (``validate``, ``diff``, ``report``'s input, ``load()``) never recover: recovery writes,
+    and a reader may be pointed at a directory it does not own.
+
+    Raises:
+        UnfinishedWriteError: the directory holds a journal (exit code 2).
+    """
+    if has_unfinished_write(directory):
+        raise UnfinishedWriteError(
+            f"holds {JOURNAL}, the journal of a cqpolicy command that was killed while moving its "
+            "files in (or is moving them now), so its files are part old and part new; run "
+            f"`cqpolicy recover {directory}` to finish it, then read it again",
+            path=directory,
+        )
+
 
 def recover(directory: Path) -> bool:
     """Finish or discard what a killed command left in ``directory``; return whether there was any.
 
-    Cheap when there is nothing to do (one ``listdir``). Skips a directory another process is
-    writing into right now (its leftovers are its own work in progress), and one it may not write.
+    Cheap when there is nothing to do (one ``listdir``). Takes the directory's lock, so it never
+    touches another command's work in progress.
+
+    Raises:
+        LockedError: another command is writing into ``directory`` right now (exit code 2).
+        InputError: the journal is not one this toolkit wrote, or names a path it may not move.
     """
     try:
         names = os.listdir(directory)
@@ -142,48 +223,215 @@ def recover(directory: Path) -> bool:
         return False
     if not any(name == JOURNAL or name.startswith(STAGING_PREFIXES) for name in names):
         return False
-    try:
-        with directory_lock(directory, "recovery"):
-            pass
-    except (LockedError, PermissionError):
-        return False
+    with directory_lock(directory, "recovery"):
+        pass
     return True
 
 
-def _recover_locked(directory: Path) -> None:
+def _refuse(journal: Path, what: str) -> InputError:
+    return InputError(
+        f"{what}, so it is not a journal this toolkit wrote and nothing was moved; move it away and "
+        "check the directory by hand",
+        path=journal,
+    )
+
+
+def _read_journal(dir_fd: int, journal: Path) -> tuple[str, list[str]]:
+    """The journal's staging directory and entries, checked to be what :meth:`Transaction.commit` writes."""
+    try:
+        fd = os.open(JOURNAL, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError as error:
+        raise _refuse(journal, f"cannot be opened as a file ({error.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _refuse(journal, "is not a regular file")
+        if info.st_size > MAX_JOURNAL_BYTES:
+            raise _refuse(journal, f"is larger than {MAX_JOURNAL_BYTES} bytes")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read(MAX_JOURNAL_BYTES + 1)
+    finally:
+        os.close(fd)
+    try:
+        plan = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _refuse(journal, "is not UTF-8 JSON") from None
+    if not isinstance(plan, dict) or set(plan) != {"stage", "entries"}:
+        raise _refuse(journal, "is not an object with exactly the keys 'stage' and 'entries'")
+    stage, entries = plan["stage"], plan["entries"]
+    if not isinstance(stage, str) or not _STAGE_NAME.fullmatch(stage):
+        raise _refuse(journal, "names a staging directory not of the form .cqpolicy-txn-<letters and digits>")
+    if not isinstance(entries, list) or len(entries) > MAX_JOURNAL_ENTRIES:
+        raise _refuse(journal, f"'entries' is not a list of at most {MAX_JOURNAL_ENTRIES} paths")
+    for entry in entries:
+        problem = _entry_problem(entry)
+        if problem:
+            shown = repr(entry[:60] + "…" if isinstance(entry, str) and len(entry) > 60 else entry)
+            raise _refuse(journal, f"has the entry {shown}, which {problem}")
+    return stage, entries
+
+
+def _entry_problem(entry: object) -> str | None:
+    """Why ``entry`` is not a relative path inside the directory, or ``None``."""
+    if not isinstance(entry, str):
+        return "is not a string"
+    if len(entry) > MAX_ENTRY_CHARS:
+        return f"is longer than {MAX_ENTRY_CHARS} characters"
+    if "\x00" in entry or "\\" in entry:
+        return "holds a NUL or a backslash"
+    if entry.startswith("/"):
+        return "is an absolute path"
+    parts = entry.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "has an empty, '.' or '..' component"
+    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES for part in parts):
+        return f"has a component longer than {MAX_COMPONENT_BYTES} bytes"
+    if parts[0] == JOURNAL or parts[0].startswith(STAGING_PREFIXES):
+        return "names the journal or a staging directory"
+    return None
+
+
+def _lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _walk(dir_fd: int, parts: list[str], shown: Path, *, create: bool) -> int | None:
+    """A descriptor of the directory ``parts`` below ``dir_fd``, never through a link.
+
+    Returns ``None`` when a component is missing and ``create`` is false.
+
+    Raises:
+        InputError: a component is a symbolic link or not a directory.
+    """
+    fd = os.dup(dir_fd)
+    try:
+        for index, part in enumerate(parts):
+            info = _lstat_at(fd, part)
+            if info is None:
+                if not create:
+                    os.close(fd)
+                    return None
+                os.mkdir(part, 0o755, dir_fd=fd)
+            elif not stat.S_ISDIR(info.st_mode):
+                kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a directory"
+                where = shown.joinpath(*parts[: index + 1])
+                raise InputError(
+                    f"is {kind}; recovery never follows a path out of the directory it recovers: move "
+                    f"{JOURNAL} away and check the directory by hand",
+                    path=where,
+                )
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as error:
+                raise InputError(
+                    f"cannot be entered without following a link ({error.strerror}): move {JOURNAL} "
+                    "away and check the directory by hand",
+                    path=shown.joinpath(*parts[: index + 1]),
+                ) from None
+            os.close(fd)
+            fd = child
+        return fd
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
+
+
+def _recover_locked(directory: Path, dir_fd: int) -> None:
     journal = directory / JOURNAL
-    if journal.is_file():
+    if _lstat_at(dir_fd, JOURNAL) is not None:
+        stage, entries = _read_journal(dir_fd, journal)
+        _roll_forward(directory, dir_fd, stage, entries, journal=journal)
+        os.unlink(JOURNAL, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    for name in os.listdir(dir_fd):
+        info = _lstat_at(dir_fd, name) if name.startswith(STAGING_PREFIXES) else None
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(name, ignore_errors=True, dir_fd=dir_fd)  # fd-based: never follows a link
+
+
+def _roll_forward(
+    directory: Path, dir_fd: int, stage: str, entries: list[str], *, journal: Path | None = None
+) -> None:
+    """Move every entry whose new version is still staged into place; idempotent.
+
+    Every path is resolved component by component from descriptors, never through a symbolic
+    link: a journal or staging directory someone else wrote cannot move files outside
+    ``directory``. Every entry is checked before the first move.
+
+    Raises:
+        InputError: the staging directory or a component of an entry is a link or not a directory.
+    """
+    stage_path = directory / stage
+    info = _lstat_at(dir_fd, stage)
+    if info is None:
+        if journal is not None:
+            raise _refuse(journal, f"names the staging directory {stage}, which does not exist")
+        raise FileNotFoundError(errno.ENOENT, "staging directory missing", str(stage_path))
+    stage_fd = _walk(dir_fd, [stage], directory, create=False)
+    assert stage_fd is not None  # checked above; a race would have raised
+    try:
+        plan = [entry.split("/") for entry in entries]
+        for parts in plan:  # check everything before moving anything
+            for base, shown in ((stage_fd, stage_path), (dir_fd, directory)):
+                fd = _walk(
+                    base, ["new", *parts[:-1]] if base == stage_fd else parts[:-1], shown, create=False
+                )
+                if fd is not None:
+                    os.close(fd)
+            new_fd = _walk(stage_fd, ["new", *parts[:-1]], stage_path, create=False)
+            if new_fd is not None:
+                try:
+                    leaf = _lstat_at(new_fd, parts[-1])
+                finally:
+                    os.close(new_fd)
+                if leaf is not None and stat.S_ISLNK(leaf.st_mode):
+                    raise InputError(
+                        "is a symbolic link; this toolkit never stages links, so nothing was moved: "
+                        "check the directory by hand",
+                        path=stage_path.joinpath("new", *parts),
+                    )
+        for parts in plan:
+            _move_in(directory, dir_fd, stage_path, stage_fd, parts)
+        os.fsync(dir_fd)
+    finally:
+        os.close(stage_fd)
+
+
+def _move_in(directory: Path, dir_fd: int, stage_path: Path, stage_fd: int, parts: list[str]) -> None:
+    name = parts[-1]
+    new_fd = _walk(stage_fd, ["new", *parts[:-1]], stage_path, create=False)
+    if new_fd is None:
+        return  # already moved in (with its parent)
+    try:
+        if _lstat_at(new_fd, name) is None:
+            return  # already moved in
+        target_fd = _walk(dir_fd, parts[:-1], directory, create=True)
+        assert target_fd is not None  # create=True never gives None
         try:
-            plan = json.loads(journal.read_text(encoding="utf-8"))
-            stage = directory / str(plan["stage"])
-            entries = [str(entry) for entry in plan["entries"]]
-        except (ValueError, KeyError, TypeError):
-            raise InputError(
-                "is not a journal this toolkit wrote; move it away and check the directory by hand",
-                path=journal,
-            ) from None
-        _roll_forward(directory, stage, entries)
-        journal.unlink()
-        _fsync_path(directory)
-    for name in os.listdir(directory):
-        if name.startswith(STAGING_PREFIXES) and (directory / name).is_dir():
-            shutil.rmtree(directory / name, ignore_errors=True)
-
-
-def _roll_forward(directory: Path, stage: Path, entries: list[str]) -> None:
-    """Move every entry whose new version is still staged into place; idempotent."""
-    for relative in entries:
-        new = stage / "new" / relative
-        if not new.exists() and not new.is_symlink():
-            continue  # already moved in
-        target = directory / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() or target.is_symlink():
-            old = stage / "old" / relative
-            old.parent.mkdir(parents=True, exist_ok=True)
-            _rename(target, old)
-        _rename(new, target)
-    _fsync_path(directory)
+            if _lstat_at(target_fd, name) is not None:
+                old_fd = _walk(stage_fd, ["old", *parts[:-1]], stage_path, create=True)
+                assert old_fd is not None
+                try:
+                    _rename(
+                        directory.joinpath(*parts),
+                        stage_path.joinpath("old", *parts),
+                        fds=(target_fd, name, old_fd, name),
+                    )
+                finally:
+                    os.close(old_fd)
+            _rename(
+                stage_path.joinpath("new", *parts),
+                directory.joinpath(*parts),
+                fds=(new_fd, name, target_fd, name),
+            )
+        finally:
+            os.close(target_fd)
+    finally:
+        os.close(new_fd)
 
 
 # --- transaction ----------------------------------------------------------------------------------
@@ -263,10 +511,14 @@ class Transaction:
         )
         _fsync_path(pending)
         _rename(pending, journal)
-        _fsync_path(self.root)
-        _roll_forward(self.root, self.stage, entries)
-        journal.unlink()
-        _fsync_path(self.root)
+        root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(root_fd)
+            _roll_forward(self.root, root_fd, self.stage.name, entries)
+            os.unlink(JOURNAL, dir_fd=root_fd)
+            os.fsync(root_fd)
+        finally:
+            os.close(root_fd)
         shutil.rmtree(self.stage, ignore_errors=True)
         self.committed = True
 

@@ -49,30 +49,7 @@ def _friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]  # wraps keeps the signature click needs
 
 
-class _RecoveringGroup(click.Group):
-    """Before any command runs, finish or discard what a killed build, release, report or pack left.
-
-    Recovers the current directory and every directory named on the command line
-    (:func:`cqpolicy.atomic.recover`: roll forward from a journal, delete stale staging).
-    """
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from cqpolicy.atomic import recover
-
-        words = [*getattr(ctx, "_protected_args", []), *ctx.args]
-        try:
-            for candidate in dict.fromkeys([".", *words]):
-                if not candidate.startswith("-") and Path(candidate).is_dir():
-                    recover(Path(candidate))
-        except CqpolicyError as error:
-            if ctx.params.get("debug"):
-                raise
-            click.echo(f"error: {error}", err=True)
-            ctx.exit(error.exit_code)
-        return super().invoke(ctx)
-
-
-@click.group(cls=_RecoveringGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.version_option(package_name="cqpolicy")
 def main(debug: bool) -> None:
@@ -341,6 +318,28 @@ def release(source: Path, root: Path, release_date: str | None, dry_run: bool) -
         click.echo(line, err=True)
     if result.changelog:
         click.echo(result.changelog, nl=False)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@_friendly_errors
+def recover(directory: Path) -> None:
+    """Finish or discard what a killed build, release, report or pack left in DIRECTORY.
+
+    Every writing command does this first on the directory it writes; readers (validate,
+    diff, load) never write, and refuse a directory that holds an unfinished write. A journal
+    that is not one this toolkit wrote, or names a path through a symbolic link, is refused
+    and nothing is moved. Exit codes: 0 recovered or nothing to do, 2 another command is
+    writing there or the journal is unsafe.
+
+    Example: cqpolicy recover .
+    """
+    from cqpolicy.atomic import recover as recover_directory
+
+    if not directory.is_dir():
+        raise click.BadParameter(f"{directory} is not a directory", param_hint="DIRECTORY")
+    done = recover_directory(directory)
+    click.echo(f"{directory}: {'recovered' if done else 'nothing to recover'}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

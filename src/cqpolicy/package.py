@@ -104,15 +104,15 @@ def open_package(
         PackageInputError: the path does not exist, is not a package, or is an unsafe or
             unreadable zip.
     """
-    from cqpolicy.atomic import recover
+    from cqpolicy.atomic import check_no_unfinished_write
 
     path = Path(path)
     if path.is_dir():
-        recover(path)  # a build or release killed mid-commit: finish it before reading
+        check_no_unfinished_write(path)  # a write killed mid-commit: refuse, never recover (a reader)
         yield path
         return
     if path.name == DESCRIPTOR and path.parent.is_dir():
-        recover(path.parent)
+        check_no_unfinished_write(path.parent)
     if not path.is_file():
         raise PackageInputError(
             "package-missing",

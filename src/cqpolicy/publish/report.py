@@ -19,6 +19,7 @@ Typical use::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -736,12 +737,36 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
     from cqpolicy.publish.charts import Font
 
     out = Path(out_dir)
-    descriptor, tables = load_package_tables(package_path)
-    figures = compute_figures(tables, descriptor)
-    font = Font()
-    contents = {PAGE: render_markdown(figures), **render_charts(figures, font)}
-    with directory_lock(out, "report"), Transaction(out) as txn:
-        for name in FILES:
-            txn.path(name).write_bytes(contents[name].encode("utf-8"))
-        txn.commit()
+    with contextlib.ExitStack() as locks:
+        for directory in _directories_to_lock(Path(package_path), out):
+            locks.enter_context(directory_lock(directory, "report"))
+        descriptor, tables = load_package_tables(package_path)
+        figures = compute_figures(tables, descriptor)
+        font = Font()
+        contents = {PAGE: render_markdown(figures), **render_charts(figures, font)}
+        with Transaction(out) as txn:
+            for name in FILES:
+                txn.path(name).write_bytes(contents[name].encode("utf-8"))
+            txn.commit()
     return ReportResult(out_dir=out, files=FILES, figures=figures)
+
+
+def _directories_to_lock(package: Path, out: Path) -> list[Path]:
+    """The locks a report takes: the same ones as ``build``, ``release`` and ``pack``.
+
+    ``out`` itself; the package it reads, when a directory (a release holds that lock while it
+    moves the new version in, so a report never reads half a release); and the package directory
+    ``out`` lies in, such as the repository for ``docs/report`` (a release rewrites that folder
+    under the repository's lock, so a report never leaves it at the old version). Sorted, so two
+    commands take them in the same order.
+    """
+    found = {out.resolve(): out}  # resolved -> as the user named it (for messages)
+    if package.is_dir():
+        found.setdefault(package.resolve(), package)
+    elif package.name == "datapackage.json" and package.parent.is_dir():
+        found.setdefault(package.parent.resolve(), package.parent)
+    for parent in out.resolve().parents:
+        if (parent / "datapackage.json").is_file():
+            found.setdefault(parent, parent)
+            break
+    return [found[key] for key in sorted(found)]
