@@ -159,7 +159,7 @@ def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool) -> Bui
     except UnknownUnits as error:
         pending = inputs.shown / curated.PENDING_FILE
         one = len(error.missing) == 1
-        curated.write_pending(pending, error.missing)
+        pending = curated.write_pending(pending, error.missing)
         raise RegisterError(
             f"{error.describe()} {'is' if one else 'are'} not in the agency register "
             f"{inputs.shown / 'agencies.csv'}; {pending} lists "

@@ -9,12 +9,15 @@ the file and row when one is malformed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
 import re
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,19 +286,66 @@ def load_overrides(path: Path) -> dict[int, tuple[int, str]]:
     return overrides
 
 
-def write_pending(path: Path, missing: dict[str, list[int]]) -> None:
-    """Write the units the register lacks to a review file in the register's columns.
+#: Largest pending file read back to merge (it holds a few rows per unknown unit).
+MAX_PENDING_BYTES = 1 << 20
 
-    Each row has the name as the annex writes it, empty columns to fill in, and in ``note``
-    the tasks that name it. The file is replaced whole (written beside, then renamed).
+
+def write_pending(path: Path, missing: dict[str, list[int]]) -> Path:
+    """Add the units the register lacks to a review file in the register's columns; return its path.
+
+    Each new row has the name as the annex writes it, empty columns to fill in, and in ``note``
+    the tasks that name it. A pending file already there is merged, never overwritten: every row
+    in it (those a maintainer has completed, and any other) is kept as it is, and only names it
+    lacks are added. A pending file that cannot be merged (not a regular file, undecodable, another
+    header) is left alone and the rows go beside it, to ``agencies.pending.new.csv``. The file is
+    written beside, then renamed.
     """
+    kept: list[list[str]] = []
+    target = path
+    if os.path.lexists(path):
+        kept_or_none = _read_pending(path)
+        if kept_or_none is None:
+            target = path.with_name(path.name.removesuffix(".csv") + ".new.csv")
+        else:
+            kept = kept_or_none
+    known = {row[1] for row in kept if len(row) > 1}
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(AGENCY_COLUMNS)
+    writer.writerows(kept)
     for name, tasks in sorted(missing.items()):
+        if name in known:
+            continue
         note = f"TO REVIEW: named in task{'s' if len(tasks) > 1 else ''} {', '.join(map(str, tasks))}"
         writer.writerow(["", name, "", "", "", "false", "", "", note])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(buffer.getvalue(), encoding="utf-8")
-    os.replace(partial, path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(buffer.getvalue())
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    return target
+
+
+def _read_pending(path: Path) -> list[list[str]] | None:
+    """The rows of an existing pending file, or ``None`` when it is not one to merge into."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_PENDING_BYTES:
+            return None
+        raw = handle.read(MAX_PENDING_BYTES + 1)
+    try:
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not rows or rows[0] != AGENCY_COLUMNS:
+        return None
+    return [row for row in rows[1:] if any(cell.strip() for cell in row)]

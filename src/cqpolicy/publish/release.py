@@ -208,10 +208,32 @@ def _check_inputs(source: Path, root: Path) -> dict[str, Path]:
             path=root,
         )
     paths = {"package_json": root / "sources" / "package.json", "changelog": root / "CHANGELOG.md"}
+    refuse_links(root, ["CHANGELOG.md", "README.md", "sources/package.json", "datapackage.json", "data"])
     for path in paths.values():
         if not path.is_file():
             raise InputError("is missing; a release needs the repository's curated files", path=path)
     return paths
+
+
+def refuse_links(root: Path, relatives: list[str]) -> None:
+    """Refuse to replace a file under ``root`` that is, or lies below, a symbolic link.
+
+    A release reads and rewrites these files: through a link it would read another file's text
+    and replace the link with a regular file holding it (or write outside the repository).
+
+    Raises:
+        InputError: naming the first link found (exit code 2).
+    """
+    for relative in relatives:
+        path = root
+        for part in relative.split("/"):
+            path = path / part
+            if path.is_symlink():
+                raise InputError(
+                    "is a symbolic link; a release never reads or replaces a file through a link: "
+                    "put the real file there (or remove the link) and release again",
+                    path=path,
+                )
 
 
 def _check_date(value: str | None) -> str:
@@ -357,6 +379,7 @@ def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
     from cqpolicy.atomic import Transaction
     from cqpolicy.build import PACKAGE_ENTRIES
 
+    refuse_links(root, [*PACKAGE_ENTRIES, *curated])
     with Transaction(root) as txn:
         for name in PACKAGE_ENTRIES:
             txn.adopt(name, work / "package" / name)
