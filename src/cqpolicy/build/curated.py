@@ -114,6 +114,13 @@ def read_package_meta(path: Path) -> dict[str, Any]:
         dt.date.fromisoformat(data["released"])
     except ValueError:
         raise RegisterError(f"'released' {data['released']!r} is not a real date", path=path) from None
+    anchor = data.get("source_sha256")
+    if anchor is not None and (not isinstance(anchor, str) or not re.fullmatch(r"[0-9a-f]{64}", anchor)):
+        raise RegisterError(
+            f"'source_sha256' must be the archived source's sha256 as 64 lower-case hex digits, "
+            f"not {anchor!r}",
+            path=path,
+        )
     for key, required in (("licenses", "name"), ("contributors", "title")):
         items = data.get(key)
         if (

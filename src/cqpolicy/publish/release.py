@@ -6,7 +6,8 @@ every step has succeeded:
 1. check the inputs (source text, current package, ``sources/package.json``, ``CHANGELOG.md``);
 2. stage a copy of ``sources/`` in a temporary directory inside the repository, with the
    new source (and its ``<stem>.meta.json`` / ``<stem>.corrections.csv``) archived in it and
-   named in ``package.json``;
+   named in ``package.json`` with its sha256 (``source_sha256``: the anchor ``validate``
+   checks, ``source-changed``);
 3. build the package from it and diff it against the current package
    (:mod:`cqpolicy.diff`); stop if nothing differs;
 4. bump the version in the staged ``package.json`` by the diff's ``suggested_bump`` and build
@@ -25,6 +26,7 @@ The whole release holds the repository's lock: a second release at the same time
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -115,6 +117,7 @@ def _release_locked(
     from cqpolicy.diff.compare import diff_packages
     from cqpolicy.diff.load import load_package_data
     from cqpolicy.diff.render import changelog_section
+    from cqpolicy.validate.provenance import SOURCE_SHA256
 
     package_meta = _read_json(paths["package_json"])
     old_version = str(package_meta.get("version", ""))
@@ -130,6 +133,7 @@ def _release_locked(
         shutil.copytree(root / "sources", staged)
         archived = _stage_source(source, root / "sources", staged)
         package_meta["source"] = archived
+        package_meta[SOURCE_SHA256] = hashlib.sha256((staged / archived).read_bytes()).hexdigest()
         _write_json(staged / "package.json", package_meta)
 
         shown = root / "sources"  # errors and review files name the repository's own sources/

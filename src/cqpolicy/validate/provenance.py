@@ -7,7 +7,10 @@ package in memory with :func:`cqpolicy.build.render_package`, and compares. Ever
 differs is reported by table, primary key and field (``rebuild-drift``), so a consistent
 corruption that regenerated every copy and hash is caught and located. A Parquet file, the
 workbook or the descriptor is compared as a whole only where the CSV tables agree, so one
-changed value is reported once. A build that stops reports ``rebuild-failed``; a ``sources/``
+changed value is reported once. An archived source whose sha256 is not the one recorded at
+release (``source_sha256`` in ``sources/package.json``) reports ``source-changed``: the data
+re-derived from an edited source agree with it, so only the record shows the edit. A build that
+stops reports ``rebuild-failed``; a ``sources/``
 that cannot be trusted (a link out, too many or too large files, a source name with a path)
 reports ``rebuild-unsafe``.
 """
@@ -56,15 +59,53 @@ def rebuild_findings(
             source = _copy_sources(root, copy)
         except _Unsafe as error:
             return [_finding("rebuild-unsafe", f"sources/ cannot be rebuilt from: {error}")], {"files": 0}
+        anchored = source_anchor_findings(copy / "package.json", source)
         try:
             built, _, _, _ = render_package(Inputs(source=source, sources_dir=copy))
         except CqpolicyError as error:
             message = str(error).replace(str(copy), "sources")
-            return [_finding("rebuild-failed", f"building from sources/ failed: {message}")], {"files": 0}
+            failed = _finding("rebuild-failed", f"building from sources/ failed: {message}")
+            return [*anchored, failed], {"files": 0}
     fresh = json.loads(built["datapackage.json"])
     findings, values = _compare(fresh, built, files)
     findings.extend(_descriptor_drift(descriptor, fresh))
-    return findings, {"files": len(built), "values": values}
+    return [*anchored, *findings], {"files": len(built), "values": values}
+
+
+#: The key of ``sources/package.json`` that records the sha256 of the archived source the version
+#: was released from (``cqpolicy release`` writes it).
+SOURCE_SHA256 = "source_sha256"
+
+
+def source_anchor_findings(package_json: Path, source: Path) -> list[Finding]:
+    """``source-changed`` when the archived source is not the one its version was released from.
+
+    A build from an edited source gives data that agree with it, and the descriptor's hash of the
+    source follows the edit: only the sha256 recorded at release (``source_sha256`` in
+    ``sources/package.json``) still names the text that was released. A package without the
+    record (released before it existed) gets no finding.
+    """
+    import hashlib
+
+    try:
+        meta = json.loads(package_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []  # _copy_sources has read it already; the build reports a broken one
+    recorded = meta.get(SOURCE_SHA256) if isinstance(meta, dict) else None
+    if recorded is None:
+        return []
+    actual = hashlib.sha256(source.read_bytes()).hexdigest()
+    if recorded == actual:
+        return []
+    return [
+        _finding(
+            "source-changed",
+            f"sources/{source.name} is not the source version {meta.get('version')!s} was released from: "
+            f"its sha256 is {actual}, but sources/package.json records {recorded!s} ({SOURCE_SHA256}); "
+            "archived sources are never edited: restore it from git, or release the new text with "
+            "cqpolicy release --source FILE",
+        )
+    ]
 
 
 def _copy_sources(root: Path, copy: Path) -> Path:
