@@ -24,7 +24,7 @@ from typing import Any
 
 from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.normalise import Correction
-from cqpolicy.errors import RegisterError
+from cqpolicy.errors import InputError, RegisterError
 
 AGENCY_COLUMNS = [
     "agency_id",
@@ -49,10 +49,9 @@ def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
     Raises:
         RegisterError: if the file is missing or its header is wrong.
     """
-    if not path.is_file():
-        raise RegisterError("the curated file is missing; restore it from git", path=path)
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+    text = read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         header = reader.fieldnames or []
         if header[: len(columns)] != columns:
             raise RegisterError(
@@ -67,6 +66,51 @@ def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
             row["_line"] = str(reader.line_num)
             rows.append({key: (value or "").strip() for key, value in row.items() if key is not None})
         return rows
+    except csv.Error as error:
+        too_long = "field larger than field limit" in str(error)
+        raise InputError(
+            f"a field is longer than {csv.field_size_limit()} characters, more than any curated value "
+            "holds; check the quoting of that row"
+            if too_long
+            else f"is not readable CSV ({error}); check the quoting of that row",
+            path=path,
+            line=reader.line_num + (1 if too_long else 0),
+        ) from None
+
+
+#: Largest curated file read (the agency register and the translations are well under 1 MB).
+MAX_CURATED_BYTES = 16 << 20
+#: Deepest nesting of a curated JSON file (``package.json`` nests three levels).
+MAX_JSON_DEPTH = 64
+
+
+def read_text(path: Path) -> str:
+    """A curated file's text: a regular file of at most :data:`MAX_CURATED_BYTES`, in UTF-8.
+
+    Raises:
+        RegisterError: the file is missing (exit code 1).
+        InputError: it is not a regular file, too large, or not UTF-8 (exit code 2).
+    """
+    if not path.is_file():
+        raise RegisterError("the curated file is missing; restore it from git", path=path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CURATED_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"cannot be read ({error.strerror or error})", path=path) from None
+    if len(raw) > MAX_CURATED_BYTES:
+        raise InputError(
+            f"is larger than {MAX_CURATED_BYTES >> 20} MB, more than a curated file holds", path=path
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"is not UTF-8 (byte {raw[error.start]:#04x} cannot be decoded); save it as UTF-8",
+            path=path,
+            line=line,
+        ) from None
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -75,16 +119,41 @@ def read_json(path: Path) -> dict[str, Any]:
     Raises:
         RegisterError: if the file is missing, not JSON, or not an object.
     """
-    if not path.is_file():
-        raise RegisterError("the curated file is missing; restore it from git", path=path)
+    text = read_text(path)
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise InputError(
+            f"nests deeper than {MAX_JSON_DEPTH} levels, more than a curated file does", path=path
+        )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise RegisterError(f"not valid JSON: {error.msg}", path=path, line=error.lineno) from None
     if not isinstance(data, dict):
         raise RegisterError("must hold a JSON object", path=path)
     _refuse_control(data, path, "")
     return data
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside strings (an upper bound is enough)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 #: What ``sources/package.json`` must hold, and how each value is checked.

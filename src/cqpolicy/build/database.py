@@ -35,6 +35,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cqpolicy.errors import InputError
+
 Row = dict[str, Any]
 
 #: Page size of the file (SQLite's default, fixed so it does not depend on the build machine).
@@ -237,7 +239,16 @@ def database_bytes(tables: dict[str, list[Row]], schemas: list[dict[str, Any]]) 
     """
     with tempfile.TemporaryDirectory(prefix="cqpolicy-sqlite-") as tmp:
         path = Path(tmp) / "package.sqlite"
-        write_database(path, tables, schemas)
+        try:
+            write_database(path, tables, schemas)
+        except sqlite3.OperationalError as error:
+            # A full TMPDIR, or a file size limit (ulimit -f) with SIGXFSZ ignored: not the data's fault.
+            raise InputError(
+                f"the SQLite copy of the package could not be written there ({error}): the file system "
+                "holding the temporary directory is full or the file size is limited (ulimit -f); free "
+                "space, raise the limit or point TMPDIR elsewhere, and build again",
+                path=tmp,
+            ) from None
         return _fixed_header(path.read_bytes())
 
 

@@ -168,9 +168,7 @@ def _release_locked(
         messages.append(summary)
 
         section = changelog_section(result, new_version, date)
-        changelog = insert_changelog_section(
-            paths["changelog"].read_text(encoding="utf-8"), section, new_version
-        )
+        changelog = insert_changelog_section(_read_text(paths["changelog"]), section, new_version)
         (work / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
         readme = _refreshed_readme(root, work / "package")
         if readme is not None:
@@ -216,6 +214,7 @@ def _check_inputs(source: Path, root: Path) -> dict[str, Path]:
     for path in paths.values():
         if not path.is_file():
             raise InputError("is missing; a release needs the repository's curated files", path=path)
+    _read_text(paths["changelog"])  # refuse an undecodable one before any work, not after the build
     return paths
 
 
@@ -253,6 +252,17 @@ def _read_json(path: Path) -> dict[str, Any]:
     from cqpolicy.build import curated
 
     return curated.read_json(path)
+
+
+def _read_text(path: Path) -> str:
+    """A file the release rewrites (CHANGELOG.md, README.md): UTF-8, bounded in size.
+
+    Raises:
+        InputError: it is too large or not UTF-8, naming the file and the line (exit code 2).
+    """
+    from cqpolicy.build import curated
+
+    return curated.read_text(path)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -301,7 +311,7 @@ def _refreshed_readme(root: Path, package: Path) -> str | None:
     from cqpolicy.publish.docs import refresh_readme
 
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    text = readme.read_text(encoding="utf-8")
+    text = _read_text(readme)
     updated = refresh_readme(text, descriptor, package)
     return updated if updated != text else None
 

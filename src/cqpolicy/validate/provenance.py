@@ -128,6 +128,8 @@ def _copy_sources(root: Path, copy: Path) -> Path:
         target.write_bytes(path.read_bytes())
     try:
         meta = json.loads((copy / "package.json").read_text(encoding="utf-8"))
+    except RecursionError:
+        raise _Unsafe("sources/package.json nests too deeply to be read") from None
     except (OSError, ValueError) as error:
         raise _Unsafe(f"sources/package.json cannot be read ({error})") from None
     named = meta.get("source") if isinstance(meta, dict) else None
