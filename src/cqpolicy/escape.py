@@ -39,3 +39,71 @@ def xml_attr(text: object) -> str:
     """An XML (SVG) attribute value, with its double quotes."""
     value = xml_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
     return f'"{value}"'
+
+
+#: Blocks of characters that look like a common Chinese character they are not, each with how a
+#: message names it. NFKC maps each to the character it looks like.
+_LOOKALIKE_BLOCKS = (
+    (0x2F00, 0x2FDF, "a Kangxi radical"),
+    (0x2E80, 0x2EFF, "a CJK radical"),
+    (0xF900, 0xFAFF, "a CJK compatibility ideograph"),
+    (0x2F800, 0x2FA1F, "a CJK compatibility ideograph"),
+)
+#: Categories of characters that show as nothing (or as a space): format characters such as zero
+#: width spaces and bidi controls, controls, combining marks and variation selectors, separators,
+#: private use, unassigned code points and lone surrogates.
+_INVISIBLE_CATEGORIES = {"Cf", "Cc", "Mn", "Me", "Zl", "Zp", "Co", "Cn", "Cs"}
+
+
+def _lookalike(char: str) -> tuple[str, str] | None:
+    import unicodedata
+
+    code = ord(char)
+    for first, last, kind in _LOOKALIKE_BLOCKS:
+        if first <= code <= last:
+            target = unicodedata.normalize("NFKC", char)
+            return kind, (target if target != char else "")
+    return None
+
+
+def _invisible(char: str) -> bool:
+    import unicodedata
+
+    category = unicodedata.category(char)
+    return category in _INVISIBLE_CATEGORIES or (category == "Zs" and char != " ")
+
+
+def name_in_message(text: object) -> str:
+    """A name from the data (a unit, a title) as an error message shows it: quoted, with every
+    invisible or lookalike character escaped as ``\\uXXXX`` and named in a note.
+
+    ``市发展改⾰委`` (with the Kangxi radical U+2FB0) would print exactly like the register's
+    ``市发展改革委``, and a message saying the register lacks it would make no sense to anyone:
+    shown as ``'市发展改\\u2fb0委' (contains a Kangxi radical, U+2FB0, that looks like 革)`` it does.
+    """
+    import unicodedata
+
+    shown: list[str] = []
+    notes: list[str] = []
+    for char in str(text):
+        if char in "'\\":
+            shown.append("\\" + char)
+            continue
+        lookalike = _lookalike(char)
+        if lookalike is None and not _invisible(char):
+            shown.append(char)
+            continue
+        code = ord(char)
+        shown.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        if lookalike is not None:
+            kind, target = lookalike
+            note = f"{kind}, U+{code:04X}" + (f", that looks like {target}" if target else "")
+        else:
+            name = unicodedata.name(char, "")
+            note = f"an invisible character, U+{code:04X}" + (f" ({name})" if name else "")
+        if note not in notes:
+            notes.append(note)
+    quoted = "'" + "".join(shown) + "'"
+    if not notes:
+        return quoted
+    return f"{quoted} (contains {'; '.join(notes)})"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from cqpolicy.errors import SourceError
+from cqpolicy.escape import name_in_message
 from cqpolicy.intake import Block
 
 RoleSource = Literal["stated", "first-listed"]
@@ -342,7 +343,7 @@ def split_units(
                 )
             if name in seen:
                 raise SourceError(
-                    f"the responsible-units cell lists {name!r} twice; list each unit once",
+                    f"the responsible-units cell lists {name_in_message(name)} twice; list each unit once",
                     path=path,
                     line=line,
                 )

@@ -25,6 +25,7 @@ from typing import Any
 from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.normalise import Correction
 from cqpolicy.errors import InputError, RegisterError
+from cqpolicy.escape import name_in_message
 
 AGENCY_COLUMNS = [
     "agency_id",
@@ -243,7 +244,8 @@ class Register:
                 other = self._by_name.get(name)
                 if other is not None and other.agency_id != agency.agency_id:
                     raise RegisterError(
-                        f"the name {name!r} belongs to both {other.agency_id} and {agency.agency_id}; "
+                        f"the name {name_in_message(name)} belongs to both {other.agency_id} and "
+                        f"{agency.agency_id}; "
                         "keep it on one entry",
                         path=path,
                     )

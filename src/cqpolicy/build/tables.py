@@ -15,6 +15,7 @@ from cqpolicy.build.curated import Register
 from cqpolicy.build.mapping import ClauseMatch
 from cqpolicy.build.parse import Document
 from cqpolicy.errors import RegisterError
+from cqpolicy.escape import name_in_message
 
 Row = dict[str, Any]
 
@@ -29,7 +30,7 @@ class UnknownUnits(RegisterError):
     def describe(self) -> str:
         """The missing names with their tasks, in one phrase."""
         names = "; ".join(
-            f"{name!r} (task{'s' if len(tasks) > 1 else ''} {', '.join(map(str, tasks))})"
+            f"{name_in_message(name)} (task{'s' if len(tasks) > 1 else ''} {', '.join(map(str, tasks))})"
             for name, tasks in self.missing.items()
         )
         count = len(self.missing)

@@ -119,7 +119,8 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> bytes:
         raise InputError("the source does not exist; check the path given to --source", path=path)
     if not path.is_file():
         raise InputError(
-            "the source must be a file (a text, .html, .docx or .pdf), not a directory", path=path
+            f"the source must be a regular file (a text, .html, .docx or .pdf), not {file_kind(path)}",
+            path=path,
         )
     try:
         size = path.stat().st_size
@@ -136,6 +137,27 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> bytes:
     if len(data) > max_bytes:
         raise InputError("the file grew past the size limit while it was read", path=path)
     return data
+
+
+def file_kind(path: Path) -> str:
+    """What ``path`` is, in words, when it is not a regular file (for the message refusing it)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"a path that cannot be examined ({error.strerror or error})"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), which would block the reader"
+    if stat.S_ISCHR(mode):
+        return "a character device (such as /dev/zero), which has no end"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def sniff(data: bytes, path: Path) -> Form:
