@@ -2,7 +2,8 @@
 
 For N = 1, 2, ... this runs the command under
 ``strace -f -e inject=rename,renameat,renameat2:signal=SIGKILL:when=N`` on a fresh copy of the
-repository's package, then runs ``cqpolicy validate`` (the next command, which recovers first)
+repository's package, then runs ``cqpolicy recover`` (what the next writer does first; readers
+such as ``validate`` never recover)
 and checks that every file is exactly as before the command or exactly as after a run that was
 not killed. It stops at the first N at which the command is no longer killed (all rename points
 covered). Prints one line per N and a summary; exits 1 if any tree was mixed, 2 when strace is
@@ -80,9 +81,7 @@ def run(kind: str, work: Path) -> tuple[int, int]:
             mixed += state == "MIXED"
             shutil.rmtree(repo)
             return n - 1, mixed
-        check = subprocess.run(
-            [*CQPOLICY, "validate", str(repo), "--format", "json"], capture_output=True, text=True
-        )
+        check = subprocess.run([*CQPOLICY, "recover", str(repo)], capture_output=True, text=True)
         after = snapshot(repo)
         state = "old" if after == old else "new" if after == new else "MIXED"
         mixed += state == "MIXED"

@@ -144,10 +144,10 @@ def test_failed_move_before_the_commit_point_changes_nothing(
     before = snapshot(repo)
     real = os.replace
 
-    def failing(src: Any, dst: Any) -> None:
+    def failing(src: Any, dst: Any, **dir_fds: Any) -> None:
         if Path(dst).name == "CHANGELOG.md":  # staging CHANGELOG.md, before the journal is written
             raise OSError("disk full")
-        real(src, dst)
+        real(src, dst, **dir_fds)
 
     monkeypatch.setattr("cqpolicy.atomic.os.replace", failing)
     with pytest.raises(OSError, match="disk full"):
@@ -164,18 +164,16 @@ def test_failed_move_after_the_commit_point_is_rolled_forward(
     twin = tmp_path / "twin"
     shutil.copytree(repo, twin)
     release_package(AMENDED / "amended-2023.txt", twin, release_date="2026-12-01", validate=_valid)
-    real = os.replace
 
-    def failing(src: Any, dst: Any) -> None:
+    def failing(src: Path, dst: Path) -> None:  # called just before each rename
         if Path(dst) == repo / "CHANGELOG.md":
             raise OSError("disk full")
-        real(src, dst)
 
-    monkeypatch.setattr("cqpolicy.atomic.os.replace", failing)
+    monkeypatch.setattr("cqpolicy.atomic.before_rename", failing)
     with pytest.raises(OSError, match="disk full"):
         release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
     assert (repo / JOURNAL).is_file()
-    monkeypatch.setattr("cqpolicy.atomic.os.replace", real)
+    monkeypatch.setattr("cqpolicy.atomic.before_rename", None)
     assert recover(repo)
     assert snapshot(repo) == snapshot(twin)
 
