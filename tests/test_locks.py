@@ -80,12 +80,16 @@ import multiprocessing, os, signal, sys, time
 from pathlib import Path
 from cqpolicy.atomic import directory_lock
 
-def worker():
+def worker(running):
+    running.set()  # the worker runs (as the validation worker does when a release is killed)
     time.sleep(60)
 
 with directory_lock(Path(sys.argv[1]), "release"):
-    child = multiprocessing.get_context("fork").Process(target=worker)
+    context = multiprocessing.get_context("fork")
+    running = context.Event()
+    child = context.Process(target=worker, args=(running,))
     child.start()
+    running.wait(30)
     print(child.pid, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 """

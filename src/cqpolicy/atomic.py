@@ -113,6 +113,8 @@ def _close_held_in_child() -> None:
     ``flock`` belongs to the open file description, which a fork shares: a child that kept its copy
     (the validation worker a release forks) would hold the lock after the release was killed. The
     parent's descriptor still holds it; closing the child's copy only drops the child's claim.
+    (The child runs this first thing after the fork; only if the parent is killed in the instant
+    before the child is first scheduled does the child hold the lock, until it runs.)
     """
     for fd in _held.values():
         with contextlib.suppress(OSError):

@@ -744,7 +744,8 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
         figures = compute_figures(tables, descriptor)
         font = Font()
         contents = {PAGE: render_markdown(figures), **render_charts(figures, font)}
-        with Transaction(out) as txn:
+        # out last: its lock creates it, and an unusable package must leave no empty folder behind
+        with directory_lock(out, "report"), Transaction(out) as txn:
             for name in FILES:
                 txn.path(name).write_bytes(contents[name].encode("utf-8"))
             txn.commit()
@@ -754,13 +755,16 @@ def build_report(package_path: Path | str, out_dir: Path | str) -> ReportResult:
 def _directories_to_lock(package: Path, out: Path) -> list[Path]:
     """The locks a report takes: the same ones as ``build``, ``release`` and ``pack``.
 
-    ``out`` itself; the package it reads, when a directory (a release holds that lock while it
+    ``out`` itself when it exists (else it is locked as it is created, after the package is
+    read); the package it reads, when a directory (a release holds that lock while it
     moves the new version in, so a report never reads half a release); and the package directory
     ``out`` lies in, such as the repository for ``docs/report`` (a release rewrites that folder
     under the repository's lock, so a report never leaves it at the old version). Sorted, so two
     commands take them in the same order.
     """
-    found = {out.resolve(): out}  # resolved -> as the user named it (for messages)
+    found: dict[Path, Path] = {}  # resolved -> as the user named it (for messages)
+    if out.is_dir():
+        found[out.resolve()] = out
     if package.is_dir():
         found.setdefault(package.resolve(), package)
     elif package.name == "datapackage.json" and package.parent.is_dir():
