@@ -21,6 +21,7 @@ from typing import Any
 from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
+from cqpolicy.build.conservation import check_conservation, check_sentence_ends, furniture_warnings
 from cqpolicy.build.database import database_bytes
 from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
@@ -234,9 +235,12 @@ def render_package(
         if code:
             unit = "line" if publication.form == "text" else "paragraph"
             raise InputError(refusal(code), path=inputs.source, line=block.at, unit=unit)
+    check_conservation(publication, inputs.source)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
+    unit = "line" if publication.form == "text" else "paragraph"
     try:
         doc = parse_document(blocks, inputs.source)
+        check_sentence_ends(doc, inputs.source, unit)
     except SourceError as error:
         if publication.form == "text" or error.line is None:
             raise
@@ -257,6 +261,7 @@ def render_package(
         if m.low_confidence
     ]
     warnings.extend(doc.warnings)
+    warnings.extend(furniture_warnings(publication))
     sidecar = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
     metadata = document_facts(doc, publication.metadata, sidecar, inputs.source, inputs.metadata)
     package_meta = curated.read_package_meta(sd / "package.json")
