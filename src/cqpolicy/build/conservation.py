@@ -56,27 +56,11 @@ def _segments(blocks: Sequence[Block]) -> list[tuple[int, str, bool]]:
     return out
 
 
-def _without_furniture(region: str, publication: Publication) -> str:
-    """The region's Han characters with each piece of named furniture taken out once, in order."""
-    text = han(region)
-    cursor = 0
-    for item in publication.furniture:
-        piece = han(item.text)
-        if not piece:
-            continue
-        found = text.find(piece, cursor)
-        if found < 0:
-            found = text.find(piece)
-        if found < 0:
-            continue  # furniture the reader found outside the region: nothing to take out
-        text = text[:found] + text[found + len(piece) :]
-        cursor = found
-    return text
-
-
 def check_conservation(publication: Publication, path: Path | str) -> None:
     """Prove that the blocks of ``publication`` hold every Han character of its document region.
 
+    The region is read in order; each block's text must come next, except where a piece of
+    named furniture stands (before, after or inside a block: a hidden span inside a cell).
     A reader that reports no region is checked against its own blocks and furniture, which
     still proves the steps after it (the document's extent, the portal's metadata).
 
@@ -86,43 +70,62 @@ def check_conservation(publication: Publication, path: Path | str) -> None:
     region = publication.region or "\n".join(
         [*(block.text for block in publication.blocks), *(item.text for item in publication.furniture)]
     )
-    expected = _without_furniture(region, publication)
+    expected = han(region)
+    pieces = [piece for piece in (han(item.text) for item in publication.furniture) if piece]
+    used = [False] * len(pieces)
+
+    def skip_furniture(pos: int) -> int:
+        for n, piece in enumerate(pieces):
+            if not used[n] and expected.startswith(piece, pos):
+                used[n] = True
+                return pos + len(piece)
+        return pos
+
     unit = "line" if publication.form == "text" else "paragraph"
+    form = FORM_WORDS[publication.form]
     pos = 0
     last_at: int | None = None
     for at, piece, may_repeat in _segments(publication.blocks):
         if not piece:
             continue
-        if expected.startswith(piece, pos):
-            pos += len(piece)
-            last_at = at
-            continue
-        if may_repeat:
-            continue
-        found = expected.find(piece, pos)
-        if found > pos:
-            missing = expected[pos:found]
+        if may_repeat and not expected.startswith(piece, pos):
+            after = skip_furniture(pos)
+            if after == pos or not expected.startswith(piece, after):
+                continue  # a merged cell's copy
+        i = 0
+        while i < len(piece):
+            if pos < len(expected) and expected[pos] == piece[i]:
+                pos, i = pos + 1, i + 1
+                continue
+            after = skip_furniture(pos)
+            if after > pos:
+                pos = after
+                continue
+            found = expected.find(piece[i:], pos)
+            if found > pos:
+                raise InputError(
+                    f"the reader lost text of the {form}: {_fragment(expected[pos:found])!r} stands there in "
+                    f"the file but reached no block of the document and is named as no furniture; a reader "
+                    "fault: report it with the file",
+                    path=path,
+                    line=at,
+                    unit=unit,
+                )
             raise InputError(
-                f"the reader lost text of the {FORM_WORDS[publication.form]}: {_fragment(missing)!r} stands "
-                f"before this {unit} in the file but reached no block of the document; a reader fault: "
-                "report it with the file",
+                f"the reader made up text not in the {form}: {_fragment(piece[i:])!r}, where the file has "
+                f"{_fragment(expected[pos : pos + 12])!r}; a reader fault: report it with the file",
                 path=path,
                 line=at,
                 unit=unit,
             )
-        raise InputError(
-            f"the reader made up text not in the {FORM_WORDS[publication.form]}: {_fragment(piece)!r}, "
-            f"where the file has {_fragment(expected[pos : pos + 12])!r}; a reader fault: report it "
-            "with the file",
-            path=path,
-            line=at,
-            unit=unit,
-        )
+        last_at = at
+    while (after := skip_furniture(pos)) > pos:
+        pos = after
     if pos < len(expected):
         raise InputError(
-            f"the reader lost text of the {FORM_WORDS[publication.form]}: {_fragment(expected[pos:])!r} "
-            "stands after the last block it read but reached no block of the document and is named as "
-            "no furniture; a reader fault: report it with the file",
+            f"the reader lost text of the {form}: {_fragment(expected[pos:])!r} stands after the last "
+            "block it read but reached no block of the document and is named as no furniture; a reader "
+            "fault: report it with the file",
             path=path,
             line=last_at,
             unit=unit,
