@@ -818,6 +818,7 @@ class Variant:
             ``"none"`` (no marked container).
         charset: The bytes' encoding; ``declared`` the charset the page names.
         hidden: Whether hidden content stands in the page (a hidden row, span and paragraph).
+        inside_before: Furniture inside the content container, above the document's head.
     """
 
     form: str = "html"
@@ -833,6 +834,7 @@ class Variant:
     charset: str = "utf-8"
     declared: str = "utf-8"
     hidden: bool = False
+    inside_before: tuple[str, ...] = ()
 
 
 def _variant_policy(policy: Policy, variant: Variant) -> tuple[list[str], list[str]]:
@@ -884,6 +886,9 @@ def _paragraph_markup(text: str, kind: str, indent: str = "\u3000\u3000") -> str
 
 def _metadata_html(kind: str) -> str:
     pairs = PORTAL_METADATA
+    if kind == "organ":  # 发文机关 for 发布机构, four columns, spaced bold labels
+        pairs = [("发文机关" if label == "发布机构" else label, value) for label, value in pairs]
+        kind = "bold-spaced"
     if kind == "none":
         return ""
     if kind == "div":
@@ -900,6 +905,15 @@ def _metadata_html(kind: str) -> str:
     rows = []
     if kind == "2col":
         rows = [f'<tr><td class="label">{label_html(k)}</td><td>{_esc(v)}</td></tr>' for k, v in pairs]
+    elif kind == "bold-spaced":
+        rows = [
+            "<tr>"
+            + "".join(
+                f'<td class="label">{label_html(k)}</td><td>{_esc(v)}</td>' for k, v in pairs[i : i + 2]
+            )
+            + "</tr>"
+            for i in range(0, len(pairs), 2)
+        ]
     else:
         for i in range(0, len(pairs), 2):
             cells = []
@@ -927,14 +941,19 @@ def render_variant(policy: Policy, variant: Variant) -> bytes:
     parts.append(_metadata_html(variant.metadata))
     if variant.page_heading:
         parts.append(f'<h1 class="article-title">{_esc(title)}</h1>')
-    inner: list[str] = [f'<p style="text-align:center">{_esc(line)}</p>' for line in head]
+    inner: list[str] = [
+        f"<p>{_esc(line)}</p>" for key in variant.inside_before for line in _FURNITURE_BEFORE[key]
+    ]
+    inner += [f'<p style="text-align:center">{_esc(line)}</p>' for line in head]
     inner.append(f"<p>{_esc(policy.addressees)}</p>")
     if variant.paragraphs == "br":
         inner.append("<div>" + "<br>\n".join(_esc("\u3000\u3000" + line) for line in body) + "</div>")
     else:
         inner += [_paragraph_markup(line, variant.paragraphs) for line in body]
     if variant.hidden:
-        inner.insert(len(head) + 2, '<p class="only-print">本页仅供打印时显示的说明。</p>')
+        inner.insert(
+            len(variant.inside_before) + len(head) + 2, '<p class="only-print">本页仅供打印时显示的说明。</p>'
+        )
     for annex in policy.annexes:
         inner.append(f"<p>{_esc(annex.heading)}</p>")
         inner.append(f'<p style="text-align:center"><strong>{_esc(annex.title)}</strong></p>')

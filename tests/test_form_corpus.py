@@ -63,6 +63,17 @@ VARIANTS: dict[str, pub.Variant] = {
         charset="gb18030", declared="gbk", metadata="bold-spaced", cells="br", after=("share", "qr")
     ),
     "hidden-content": V(hidden=True),
+    "metadata-issuing-organ-label": V(metadata="organ"),
+    "furniture-inside-container": V(inside_before=("date", "font", "share"), after=("print-close-inside",)),
+    "gbk-page-as-issue-17-saw-it": V(
+        charset="gb18030",
+        declared="gbk",
+        metadata="organ",
+        paragraphs="span",
+        cells="br",
+        page_heading=True,
+        after=("share", "qr", "footer"),
+    ),
     "copied-text": V(form="copied"),
     "copied-print-close-one-line": V(form="copied", after=("related", "print-close-one-line", "footer")),
     "copied-no-annex-reference": V(form="copied", annex_ref=False),
