@@ -231,3 +231,16 @@ def test_a_page_without_the_annex_reference_names_no_wrong_cause(policy: pub.Pol
     variant = dataclasses.replace(pub.Variant(), annex_ref=False)
     out = build(pub.render_variant(policy, variant), "no-ref.html", tmp_path)
     assert rows(out, "tasks") > 0
+
+
+def test_nested_tables_count_towards_the_same_bound(tmp_path: Path) -> None:
+    inner = "任务"
+    for _ in range(40):
+        inner = "<table>" + '<tr><td colspan="100">任务</td></tr>' * 60 + f"<tr><td>{inner}</td></tr></table>"
+    output = refuse(f"<html><body><div class='TRS_UEDITOR'>{inner}</div></body></html>".encode(), tmp_path)
+    assert "more than 200,000 cells" in output
+
+
+def test_a_page_of_too_many_elements_is_refused(tmp_path: Path) -> None:
+    output = refuse(("<html><body>" + "<p>任务</p>" * 100_001 + "</body></html>").encode(), tmp_path)
+    assert "more than 100,000 elements" in output

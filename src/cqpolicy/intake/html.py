@@ -21,9 +21,10 @@ and column it covers. Inline markup (``<span>``, ``<b>``, ``<font>``, an office 
 hides (the ``hidden`` attribute, an inline ``display:none``/``visibility:hidden``, or a class
 or id the page's own ``<style>`` hides) is dropped and named. Links are never followed.
 
-A page is untrusted: one text node over :data:`MAX_NODE_CHARS`, nesting deeper than
-:data:`MAX_DEPTH`, more than :data:`MAX_TABLES` tables, a span over :data:`MAX_SPAN` or a
-table over :data:`MAX_CELLS` cells is refused with one sentence, in well under a second.
+A page is untrusted: over :data:`MAX_ELEMENTS` elements, one text node over
+:data:`MAX_NODE_CHARS`, nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_TABLES`
+tables, a span over :data:`MAX_SPAN` or tables over :data:`MAX_CELLS` cells is refused with one
+sentence, within seconds.
 
 Why not a main-content extraction library (trafilatura, readability-lxml): both were tried on
 the portal page. They score blocks by text and link density and return re-serialised text or
@@ -59,6 +60,8 @@ MAX_CELLS = 200_000
 MAX_TABLES = 200
 #: How deep elements may nest (a portal page nests about 20 deep).
 MAX_DEPTH = 200
+#: Elements a page may hold (the portal's page has about 1,000; an office suite's export 3,000).
+MAX_ELEMENTS = 100_000
 #: Characters one text node may hold (the longest paragraph of a policy is a few thousand).
 MAX_NODE_CHARS = 1_000_000
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -189,7 +192,14 @@ class _Stop(Exception):
 
 
 def _check_bounds(root: Any, path: Path) -> None:
-    """Refuse a page nested too deep, with too many tables or an oversized text node."""
+    """Refuse a page with too many elements or tables, nested too deep, or with a huge text node."""
+    for count, _ in enumerate(root.iter(), start=1):
+        if count > MAX_ELEMENTS:
+            raise InputError(
+                f"the page has more than {MAX_ELEMENTS:,} elements, far more than a policy page has; give "
+                "the policy's own page",
+                path=path,
+            )
     tables = 0
     stack: list[tuple[Any, int]] = [(root, 1)]
     while stack:
@@ -334,7 +344,7 @@ class _Walker:
         self.blocks: list[tuple[str, tuple[str, ...] | None]] = []
         self.buffer: list[str] = []
         self.hidden: list[Furniture] = []
-        self.cells = 0
+        self.cells = [0]  # shared with the walkers of nested tables: the bound is the page's
 
     def numbered(self) -> list[tuple[int, tuple[str, tuple[str, ...] | None]]]:
         return list(enumerate(self.blocks, start=self.first))
@@ -385,6 +395,7 @@ class _Walker:
     def cell_text(self, cell: Any) -> str:
         """A cell's text: its paragraphs and lines joined without a separator (Chinese text)."""
         walker = _Walker(self.rules, expand=self.expand, first=self.first + len(self.blocks))
+        walker.cells = self.cells
         walker.visit_children(cell)
         walker.flush()
         self.hidden.extend(walker.hidden)
@@ -392,12 +403,14 @@ class _Walker:
 
     def table_rows(self, table: Any) -> list[list[str]]:
         """The rows of a table, merged cells expanded (or, for metadata, each cell once)."""
-        rows = [row for row in table.iter("tr") if _nearest_table(row) is table]
+        rows = _own_rows(table)
         out: list[list[str]] = []
         grid: dict[tuple[int, int], str] = {}
+        hidden_rows: set[int] = set()
         width = 0
         for r, row in enumerate(rows):
             if (why := self.rules.hides(row)) is not None:
+                hidden_rows.add(r)
                 text = "".join(_region_text(row, self.rules)).strip()
                 if text:
                     self.hidden.append(Furniture(self.first + len(self.blocks) + len(out), text, why))
@@ -426,8 +439,8 @@ class _Walker:
                     continue
                 while (r, c) in grid:
                     c += 1
-                self.cells += rowspan * colspan
-                if self.cells > MAX_CELLS:
+                self.cells[0] += rowspan * colspan
+                if self.cells[0] > MAX_CELLS:
                     raise _TooLarge(
                         f"the page's tables expand to more than {MAX_CELLS:,} cells, more than a task "
                         "table has; give the policy's own page"
@@ -440,11 +453,9 @@ class _Walker:
             out.append(plain)
         if not self.expand:
             return out
+        # A hidden row stays empty even where a merged cell above would reach into it.
         return [
-            [grid.get((r, c), "") for c in range(width)]
-            if out[r] or any((r, c) in grid for c in range(width))
-            else []
-            for r in range(len(rows))
+            [] if r in hidden_rows else [grid.get((r, c), "") for c in range(width)] for r in range(len(rows))
         ]
 
 
@@ -463,11 +474,16 @@ def table_rows(table: Any) -> list[list[str]]:
     return _Walker(_HiddenRules(frozenset(), frozenset())).table_rows(table)
 
 
-def _nearest_table(element: Any) -> Any:
-    parent = element.getparent()
-    while parent is not None and _tag(parent) != "table":
-        parent = parent.getparent()
-    return parent
+def _own_rows(table: Any) -> list[Any]:
+    """The table's own rows, in order (directly or in its thead/tbody/tfoot; not a nested table's)."""
+    rows = []
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(row for row in child if _tag(row) == "tr")
+    return rows
 
 
 def _span(value: str | None) -> int:
