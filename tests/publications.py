@@ -808,7 +808,9 @@ class Variant:
         after: Furniture below it; ``"print-close-inside"`` stands inside the content container.
         annex_ref: Whether the ``附件：…`` reference line stands before the signature.
         page_heading: Whether the page's own heading repeats the title above the document.
-        head: ``"official"`` (``重庆市人民政府`` / ``关于…的意见`` / number) or ``"one-line"``.
+        head: ``"official"`` (``重庆市人民政府`` / ``关于…的意见`` / number), ``"one-line"``, or
+            ``"outside"`` (the title and number as the page's heading, the body starting at the
+            addressee line).
         metadata: ``"2col"``, ``"4col"``, ``"colspan"``, ``"bold-spaced"``, ``"ascii"``, ``"div"``
             or ``"none"``.
         cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``.

@@ -41,6 +41,7 @@ VARIANTS: dict[str, pub.Variant] = {
     "no-annex-reference": V(annex_ref=False),
     "title-repeated-as-page-heading": V(page_heading=True),
     "head-on-one-line": V(head="one-line", page_heading=True),
+    "head-as-the-page-heading": V(head="outside"),
     "metadata-four-columns": V(metadata="4col"),
     "metadata-colspan": V(metadata="colspan"),
     "metadata-bold-spaced-labels": V(metadata="bold-spaced"),

@@ -71,7 +71,7 @@ def is_task_row(block: Block) -> bool:
     return bool(_TASK_NUMBER.match(first)) and any(cell for cell in row[1:])
 
 
-def _is_number_block(block: Block) -> bool:
+def is_number_block(block: Block) -> bool:
     text = _strip(block.text)
     return block.cells is None and bool(_NUMBER_ALONE.match(text) or _HEADER_LINE.match(text))
 
@@ -84,7 +84,7 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s\u3000《》]", "", text)
 
 
-def _title_start(blocks: Sequence[Block], head: int) -> int:
+def title_start(blocks: Sequence[Block], head: int) -> int:
     """Where the title lines above the number block start (``head`` when there are none).
 
     Lines without sentence punctuation are taken upward until they make a whole title: one
@@ -120,12 +120,12 @@ def find_start(blocks: Sequence[Block]) -> tuple[int, list[int]]:
     line above those that reads as the whole title again is the page's heading: furniture.
     Without a number block the document is taken to start at the first block.
     """
-    head = next((i for i, block in enumerate(blocks) if _is_number_block(block)), None)
+    head = next((i for i, block in enumerate(blocks) if is_number_block(block)), None)
     if head is None:
         return 0, []
     if _HEADER_LINE.match(_strip(blocks[head].text)):
         return head, []
-    start = _title_start(blocks, head)
+    start = title_start(blocks, head)
     # Title lines stand above the number only up to one title: a further line holding the same
     # title (the page's own heading, above the document's head lines) is not the document's.
     repeats = []

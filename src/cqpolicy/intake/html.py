@@ -172,8 +172,12 @@ def read_html(data: bytes, path: Path) -> PageReading:
         raise InputError(str(error), path=path) from None
     walker.flush()
     blocks = [Block(at, text_, cells) for at, (text_, cells) in walker.numbered()]
-    kept, furniture, _ = document_extent(blocks, path, unit="paragraph")
     region = "".join(_region_text(container, hidden))
+    head = _head_above(blocks, [Block(at, t, c) for at, (t, c) in enumerate(before.blocks, 1)])
+    if head:  # the body starts at the addressee line: its head is the page's heading above it
+        blocks = [*head, *blocks]
+        region = "\n".join([*(block.text for block in head), region])
+    kept, furniture, _ = document_extent(blocks, path, unit="paragraph")
     return PageReading(
         blocks=tuple(kept),
         region=region,
@@ -181,6 +185,25 @@ def read_html(data: bytes, path: Path) -> PageReading:
         metadata=metadata,
         outside=len(before.blocks),
     )
+
+
+def _head_above(blocks: list[Block], before: list[Block]) -> list[Block]:
+    """The document's head (title lines and number) standing just above a body that lacks it.
+
+    Some pages print the title and the number as the page's heading and start the article body
+    at the addressee line. When the body holds no number before its first line ending in
+    ``：``, the number block and the title lines directly above it among the last few blocks
+    before the body are the document's head. Otherwise nothing is taken.
+    """
+    from cqpolicy.intake.extent import is_number_block, title_start
+
+    addressee = next((i for i, block in enumerate(blocks) if block.text.rstrip().endswith("：")), None)
+    if addressee is None or any(is_number_block(block) for block in blocks[:addressee]):
+        return []
+    for k in range(len(before) - 1, max(-1, len(before) - 4), -1):
+        if is_number_block(before[k]):
+            return before[title_start(before, k) : k + 1]
+    return []
 
 
 class _TooLarge(Exception):
