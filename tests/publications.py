@@ -988,6 +988,9 @@ def render_variant(policy: Policy, variant: Variant) -> bytes:
         parts.append(f'<div id="{variant.container}">\n{content}\n</div>')
     elif variant.container == "article":
         parts.append(f"<article>\n{content}\n</article>")
+    elif variant.container == "article-around-metadata":  # the metadata block inside the container
+        metadata = parts.pop(-2 if variant.page_heading else -1)
+        parts.append(f'<div class="article">\n{metadata}\n{content}\n</div>')
     else:
         parts.append(f'<div class="{variant.container}">\n{content}\n</div>')
     for key in variant.after:

@@ -58,6 +58,7 @@ VARIANTS: dict[str, pub.Variant] = {
     "container-ucap-content": V(container="UCAP-CONTENT"),
     "container-zoom": V(container="zoom"),
     "container-article": V(container="article"),
+    "container-around-a-colspan-metadata-table": V(container="article-around-metadata", metadata="colspan"),
     "no-marked-container": V(container="none", page_heading=True),
     "gb18030-declared-gb2312": V(charset="gb18030", declared="gb2312"),
     "gb18030-declared-gbk-bold-spaced-br": V(

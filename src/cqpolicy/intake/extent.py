@@ -157,6 +157,13 @@ def find_end(blocks: Sequence[Block], start: int) -> int:
     return len(blocks) if last is None else last + 1
 
 
+def _as_found(block: Block) -> str:
+    """A block's text as the file holds it: a cell merged over several columns written once."""
+    if block.cells is None:
+        return block.text
+    return " | ".join(cell for n, cell in enumerate(block.cells) if n == 0 or cell != block.cells[n - 1])
+
+
 def document_extent(
     blocks: Sequence[Block], path: Path | str, *, unit: str = "line"
 ) -> tuple[list[Block], list[Furniture], list[Block]]:
@@ -174,7 +181,7 @@ def document_extent(
     furniture: list[Furniture] = []
     for i in range(start):
         why = "the page's heading, repeating the title" if i in repeats else BEFORE_DOCUMENT
-        furniture.append(Furniture(blocks[i].at, blocks[i].text, why))
+        furniture.append(Furniture(blocks[i].at, _as_found(blocks[i]), why))
     for block in blocks[end:]:
         text = _strip(block.text)
         if _LOOSE_TASK_ROW.match(text) or is_task_row(block):
@@ -185,5 +192,5 @@ def document_extent(
                 line=block.at,
                 unit=unit,
             )
-        furniture.append(Furniture(block.at, block.text, "after the annex table's last row"))
+        furniture.append(Furniture(block.at, _as_found(block), "after the annex table's last row"))
     return list(blocks[start:end]), furniture, list(blocks[:start])

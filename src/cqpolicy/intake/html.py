@@ -177,7 +177,9 @@ def read_html(data: bytes, path: Path) -> PageReading:
     if head:  # the body starts at the addressee line: its head is the page's heading above it
         blocks = [*head, *blocks]
         region = "\n".join([*(block.text for block in head), region])
-    kept, furniture, _ = document_extent(blocks, path, unit="paragraph")
+    kept, furniture, inside_before = document_extent(blocks, path, unit="paragraph")
+    # A container that holds the metadata block too (a class "article" around the whole page).
+    metadata = {**portal.metadata_from(inside_before), **metadata}
     return PageReading(
         blocks=tuple(kept),
         region=region,

@@ -56,6 +56,8 @@ def metadata_pairs(block: Block) -> list[tuple[str, str]] | None:
     """
     if block.cells is not None:
         cells = [_strip(cell) for cell in block.cells if _strip(cell)]
+        # A merged cell expanded over the columns it spans is one value, read once.
+        cells = [cell for n, cell in enumerate(cells) if n == 0 or cell != cells[n - 1]]
         text = " ".join(cells)
     else:
         text = _strip(block.text)
