@@ -261,7 +261,6 @@ def render_package(
         if m.low_confidence
     ]
     warnings.extend(doc.warnings)
-    warnings.extend(furniture_warnings(publication))
     sidecar = curated.read_json(inputs.metadata) if inputs.metadata.is_file() else {}
     metadata = document_facts(doc, publication.metadata, sidecar, inputs.source, inputs.metadata)
     package_meta = curated.read_package_meta(sd / "package.json")
@@ -325,6 +324,7 @@ def render_package(
     files["datapackage.json"] = json_bytes(descriptor)
     files.update(citation_files(descriptor))
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
+    warnings.extend(furniture_warnings(publication))  # last: what the reader dropped around the document
     return files, doc, counts, warnings
 
 
