@@ -3,8 +3,13 @@
 Every build runs in a fresh process (``cqpolicy build --source FORM --out TMP``), so the
 numbers include start-up and the reader's imports, as a maintainer would see them. The
 baseline is the build from the archived text, measured in the same run; the result is the
-median of ``--runs`` runs per form. Targets (issue 9): at most 1.5x for HTML, copied text and
-Word, at most 3x for PDF.
+median of ``--runs`` runs per form. Targets (issues 9 and 17): at most 1.5x for HTML, copied
+text and Word, at most 3x for PDF.
+
+Besides the committed fixtures, two forms of the form corpus are built (issue 17): a page with
+furniture around the body, GB18030 declared as gbk, spaced bold labels and ``<br>`` in cells,
+and the text copied from a page with print/close on one line; both are rendered from the
+official text by ``tests/publications.py`` into the run's temporary directory.
 
 Usage::
 
@@ -32,6 +37,39 @@ FORMS = {
     "PDF (.pdf)": PUBLICATIONS / "yufu-2022-5.pdf",
 }
 TARGETS = {"PDF (.pdf)": 3.0}
+OFFICIAL = ROOT / "tests" / "fixtures" / "amended" / "official-form.txt"
+
+
+def corpus_forms(directory: Path) -> dict[str, Path]:
+    """Two forms of the form corpus, rendered from the official text into ``directory``."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import publications as pub
+
+    policy = pub.policy_from_official_text(OFFICIAL.read_text(encoding="utf-8"))
+    forms = {
+        "corpus page (GB18030, furniture)": (
+            "page.html",
+            pub.Variant(
+                before=("nav", "breadcrumb", "date", "font"),
+                after=("share", "qr", "related", "print-close-one-line", "footer"),
+                charset="gb18030",
+                declared="gbk",
+                metadata="bold-spaced",
+                cells="br",
+                page_heading=True,
+            ),
+        ),
+        "corpus text copied from a page": (
+            "copied.txt",
+            pub.Variant(form="copied", after=("related", "print-close-one-line", "footer")),
+        ),
+    }
+    out = {}
+    for name, (filename, variant) in forms.items():
+        path = directory / filename
+        path.write_bytes(pub.render_variant(policy, variant))
+        out[name] = path
+    return out
 
 
 def build_seconds(source: Path) -> float:
@@ -60,10 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    samples: dict[str, list[float]] = {name: [] for name in FORMS}
-    for _ in range(args.runs):  # interleave the forms so that drift in the machine hits all alike
-        for name, source in FORMS.items():
-            samples[name].append(build_seconds(source))
+    with tempfile.TemporaryDirectory() as tmp:
+        forms = {**FORMS, **corpus_forms(Path(tmp))}
+        samples: dict[str, list[float]] = {name: [] for name in forms}
+        for _ in range(args.runs):  # interleave the forms so that drift in the machine hits all alike
+            for name, source in forms.items():
+                samples[name].append(build_seconds(source))
     medians = {name: statistics.median(values) for name, values in samples.items()}
     baseline = medians["text (archived mirror, baseline)"]
     print(f"{'form':<34} {'median s':>9} {'ratio':>7} {'target':>7}")

@@ -764,3 +764,272 @@ def _fixed_zip(data: bytes) -> bytes:
             entry.external_attr = 0o644 << 16
             target.writestr(entry, source.read(info.filename))
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Variations of the portal page and its copied text, for the form corpus (tests/test_form_corpus.py)
+
+#: The real policy's portal metadata (the values of ``tests/fixtures/amended/official-form.meta.json``).
+PORTAL_METADATA = [
+    ("索引号", "11500000009275780L/2022-00032"),
+    ("主题分类", "城乡建设、环境保护"),
+    ("发布机构", "市政府"),
+    ("成文日期", "2022-01-25"),
+    ("标题", "重庆市人民政府关于高质量创建广阳湾智创生态城的意见"),
+    ("发文字号", "渝府〔2022〕5号"),
+    ("发布日期", "2022-02-11"),
+    ("有效性", "有效"),
+]
+_FURNITURE_BEFORE = {
+    "nav": ["无障碍　长者模式　English", "首页 政务公开 政务服务 互动交流 走进重庆"],
+    "breadcrumb": ["当前位置：首页 > 政务公开 > 政府信息公开目录 > 市政府文件 > 行政规范性文件"],
+    "font": ["【字体：大 中 小】"],
+    "share": ["分享到：微信 微博 QQ空间"],
+    "date": ["发布时间：2022-02-11 09:00　来源：重庆市人民政府办公厅　浏览次数：1024"],
+}
+_FURNITURE_AFTER = {
+    "related": ["相关阅读", *(name for name, _ in _RELATED)],
+    "print-close": ["打印本页", "关闭窗口"],
+    "print-close-one-line": ["打印本页 关闭窗口"],
+    "print-close-bracketed": ["【打印本页】【关闭窗口】【返回顶部】"],
+    "share": ["分享到：", "微信 微博 QQ空间"],
+    "qr": ["扫一扫在手机打开当前页", "扫码关注重庆发布"],
+    "footer": list(_FOOTER),
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way a page (or its copied text) may differ from another; see :func:`render_variant`.
+
+    Attributes:
+        form: ``"html"`` (a saved page) or ``"copied"`` (its text, copied from a browser).
+        before: Furniture above the document (keys of the furniture tables above).
+        after: Furniture below it; ``"print-close-inside"`` stands inside the content container.
+        annex_ref: Whether the ``附件：…`` reference line stands before the signature.
+        page_heading: Whether the page's own heading repeats the title above the document.
+        head: ``"official"`` (``重庆市人民政府`` / ``关于…的意见`` / number), ``"one-line"``, or
+            ``"outside"`` (the title and number as the page's heading, the body starting at the
+            addressee line).
+        metadata: ``"2col"``, ``"4col"``, ``"colspan"``, ``"bold-spaced"``, ``"ascii"``, ``"div"``
+            or ``"none"``.
+        cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``.
+        paragraphs: Markup of body paragraphs: ``"p"``, ``"span"``, ``"office"``, ``"br"`` (one
+            ``<div>`` with ``<br>`` between paragraphs).
+        container: The content container's class (``"zoom"``/``"UCAP-CONTENT"`` as an id too), or
+            ``"none"`` (no marked container).
+        charset: The bytes' encoding; ``declared`` the charset the page names.
+        hidden: Whether hidden content stands in the page (a hidden row, span and paragraph).
+        inside_before: Furniture inside the content container, above the document's head.
+    """
+
+    form: str = "html"
+    before: tuple[str, ...] = ("nav", "breadcrumb", "font")
+    after: tuple[str, ...] = ("related", "print-close", "footer")
+    annex_ref: bool = True
+    page_heading: bool = False
+    head: str = "official"
+    metadata: str = "2col"
+    cells: str = "plain"
+    paragraphs: str = "p"
+    container: str = "view TRS_UEDITOR trs_paper_default trs_word"
+    charset: str = "utf-8"
+    declared: str = "utf-8"
+    hidden: bool = False
+    inside_before: tuple[str, ...] = ()
+
+
+def _variant_policy(policy: Policy, variant: Variant) -> tuple[list[str], list[str]]:
+    """The head lines and the body lines of ``policy`` as ``variant`` prints them."""
+    number = next((line for line in policy.header if _DOCUMENT_NUMBER.search(line)), "")
+    title = "".join(line for line in policy.header if line != number and "《" not in line)
+    if variant.head == "official":
+        issuer = "重庆市人民政府"
+        head = [issuer, title.removeprefix(issuer), number] if title.startswith(issuer) else [title, number]
+    else:
+        head = [title, number]
+    body = [line for line in policy.body if variant.annex_ref or not line.startswith("附件：")]
+    return head, body
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def _cell_markup(text: str, kind: str) -> str:
+    if kind == "p":
+        return f"<p>{_esc(text)}</p>"
+    if kind == "span":
+        half = len(text) // 2
+        return f'<span style="font-size:14px">{_esc(text[:half])}</span><span>{_esc(text[half:])}</span>'
+    if kind == "br":
+        cut = max(text.find("，"), text.find("、"))
+        return _esc(text) if cut < 0 else f"{_esc(text[: cut + 1])}<br>{_esc(text[cut + 1 :])}"
+    if kind == "office":
+        return (
+            f'<p class="MsoNormal" align="left"><span lang="EN-US" style="font-family:仿宋_GB2312">'
+            f"{_esc(text)}<o:p></o:p></span></p>"
+        )
+    return _esc(text)
+
+
+def _paragraph_markup(text: str, kind: str, indent: str = "\u3000\u3000") -> str:
+    if kind == "span":
+        return f'<p style="text-indent:2em"><span style="font-size:16px">{_esc(indent + text)}</span></p>'
+    if kind == "office":
+        return (
+            f'<p class="MsoNormal" style="text-indent:32.0pt"><span style="font-family:仿宋_GB2312">'
+            f'{_esc(text)}</span><span lang="EN-US"><o:p></o:p></span></p>'
+        )
+    return f'<p style="text-indent:2em">{_esc(indent + text)}</p>'
+
+
+def _metadata_html(kind: str) -> str:
+    pairs = PORTAL_METADATA
+    if kind == "organ":  # 发文机关 for 发布机构, four columns, spaced bold labels
+        pairs = [("发文机关" if label == "发布机构" else label, value) for label, value in pairs]
+        kind = "bold-spaced"
+    if kind == "none":
+        return ""
+    if kind == "div":
+        return "".join(
+            f'<div class="gk-item"><span class="gk-label">{label}：</span><span>{_esc(value)}</span></div>'
+            for label, value in pairs
+        )
+
+    def label_html(label: str) -> str:
+        if kind == "bold-spaced":
+            return f"<b>{' '.join(label)}：</b>" if len(label) == 3 else f"<b>{label}：</b>"
+        return f"{label}:" if kind == "ascii" else f"{label}："
+
+    rows = []
+    if kind == "2col":
+        rows = [f'<tr><td class="label">{label_html(k)}</td><td>{_esc(v)}</td></tr>' for k, v in pairs]
+    elif kind == "bold-spaced":
+        rows = [
+            "<tr>"
+            + "".join(
+                f'<td class="label">{label_html(k)}</td><td>{_esc(v)}</td>' for k, v in pairs[i : i + 2]
+            )
+            + "</tr>"
+            for i in range(0, len(pairs), 2)
+        ]
+    else:
+        for i in range(0, len(pairs), 2):
+            cells = []
+            for k, v in pairs[i : i + 2]:
+                if kind == "colspan" and k == "标题":
+                    cells.append(f'<td class="label">{label_html(k)}</td><td colspan="3">{_esc(v)}</td>')
+                    break
+                cells.append(f'<td class="label">{label_html(k)}</td><td>{_esc(v)}</td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+            if kind == "colspan" and any(k == "标题" for k, _ in pairs[i : i + 2]):
+                (k, v) = next(pair for pair in pairs[i : i + 2] if pair[0] != "标题")
+                rows.append(f'<tr><td class="label">{label_html(k)}</td><td colspan="3">{_esc(v)}</td></tr>')
+    return '<table class="gkxx-table">' + "".join(rows) + "</table>"
+
+
+def render_variant(policy: Policy, variant: Variant) -> bytes:
+    """The policy as a page (or its copied text) that differs from the portal's along ``variant``'s axes."""
+    if variant.form == "copied":
+        return _render_copied_variant(policy, variant)
+    head, body = _variant_policy(policy, variant)
+    title = dict(PORTAL_METADATA)["标题"]
+    parts: list[str] = []
+    for key in variant.before:
+        parts += [f'<div class="bar-{key}">{_esc(line)}</div>' for line in _FURNITURE_BEFORE[key]]
+    parts.append(_metadata_html(variant.metadata))
+    if variant.page_heading:
+        parts.append(f'<h1 class="article-title">{_esc(title)}</h1>')
+    inner: list[str] = [
+        f"<p>{_esc(line)}</p>" for key in variant.inside_before for line in _FURNITURE_BEFORE[key]
+    ]
+    inner += [f'<p style="text-align:center">{_esc(line)}</p>' for line in head]
+    inner.append(f"<p>{_esc(policy.addressees)}</p>")
+    if variant.paragraphs == "br":
+        inner.append("<div>" + "<br>\n".join(_esc("\u3000\u3000" + line) for line in body) + "</div>")
+    else:
+        inner += [_paragraph_markup(line, variant.paragraphs) for line in body]
+    if variant.hidden:
+        inner.insert(
+            len(variant.inside_before) + len(head) + 2, '<p class="only-print">本页仅供打印时显示的说明。</p>'
+        )
+    for annex in policy.annexes:
+        inner.append(f"<p>{_esc(annex.heading)}</p>")
+        inner.append(f'<p style="text-align:center"><strong>{_esc(annex.title)}</strong></p>')
+        rows = [f"<tr>{''.join(f'<td><strong>{_esc(cell)}</strong></td>' for cell in annex.header)}</tr>"]
+        for n, cells in enumerate(annex.rows):
+            if variant.hidden and n == len(annex.rows) - 1:
+                cells = [*cells[:-1], cells[-1]]
+                last = _cell_markup(cells[-1], variant.cells) + "<span hidden>、市科技局</span>"
+                tds = [f"<td>{_cell_markup(cell, variant.cells)}</td>" for cell in cells[:-1]] + [
+                    f"<td>{last}</td>"
+                ]
+                rows.append(f"<tr>{''.join(tds)}</tr>")
+                rows.append('<tr style="display:none"><td>60</td><td>隐藏的任务。</td><td>市科技局</td></tr>')
+                continue
+            rows.append(
+                f"<tr>{''.join(f'<td>{_cell_markup(cell, variant.cells)}</td>' for cell in cells)}</tr>"
+            )
+        inner.append(
+            '<table border="1" cellspacing="0" width="100%"><tbody>' + "\n".join(rows) + "</tbody></table>"
+        )
+    if "print-close-inside" in variant.after:
+        inner.append(
+            '<p style="text-align:right"><a href="javascript:window.print()">打印本页</a> '
+            '<a href="javascript:window.close()">关闭窗口</a></p>'
+        )
+    content = "\n".join(inner)
+    if variant.container == "none":
+        parts.append(f"<div>\n{content}\n</div>")
+    elif variant.container in ("zoom", "UCAP-CONTENT"):
+        parts.append(f'<div id="{variant.container}">\n{content}\n</div>')
+    elif variant.container == "article":
+        parts.append(f"<article>\n{content}\n</article>")
+    elif variant.container == "article-around-metadata":  # the metadata block inside the container
+        metadata = parts.pop(-2 if variant.page_heading else -1)
+        parts.append(f'<div class="article">\n{metadata}\n{content}\n</div>')
+    else:
+        parts.append(f'<div class="{variant.container}">\n{content}\n</div>')
+    for key in variant.after:
+        if key == "print-close-inside":
+            continue
+        parts += [f'<div class="bar-{key}">{_esc(line)}</div>' for line in _FURNITURE_AFTER[key]]
+    style = ".only-print { display: none; } .gkxx-table td { border: 1px solid #ddd; }"
+    if variant.declared.lower() in _GB_CHARSETS:
+        meta = f'<meta http-equiv="Content-Type" content="text/html; charset={variant.declared}">'
+    else:
+        meta = f'<meta charset="{variant.declared}">'
+    page = (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n{meta}\n<title>{_esc(title)}_{_SITE_NAME}</title>\n'
+        f'<style>{style}</style>\n<script>var s = "重庆市人民政府";</script>\n</head>\n<body>\n'
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
+    return page.encode(variant.charset, errors="xmlcharrefreplace")
+
+
+def _render_copied_variant(policy: Policy, variant: Variant) -> bytes:
+    head, body = _variant_policy(policy, variant)
+    lines: list[str] = []
+    for key in variant.before:
+        lines += [*_FURNITURE_BEFORE[key], ""]
+    if variant.metadata != "none":
+        sep = ":" if variant.metadata == "ascii" else "："
+        pairs = [(f"{label}{sep}", value) for label, value in PORTAL_METADATA]
+        width = 1 if variant.metadata == "2col" else 2
+        for i in range(0, len(pairs), width):
+            lines.append("\t".join(text for pair in pairs[i : i + width] for text in pair))
+        lines.append("")
+    if variant.page_heading:
+        lines += [dict(PORTAL_METADATA)["标题"], ""]
+    lines += [*head, policy.addressees]
+    lines += [line if _is_signed_line(body, i) else "\u3000\u3000" + line for i, line in enumerate(body)]
+    for annex in policy.annexes:
+        lines += ["", annex.heading, annex.title, ""]
+        lines += ["\t".join(cells) for cells in [annex.header, *annex.rows] if cells]
+    for key in variant.after:
+        lines += ["", *_FURNITURE_AFTER["print-close-one-line" if key == "print-close-inside" else key]]
+    return ("\r\n".join(lines) + "\r\n").encode(variant.charset)

@@ -22,7 +22,8 @@ from cqpolicy.build.parse import Document, parse_document
 from cqpolicy.cli import main
 from cqpolicy.errors import CqpolicyError
 from cqpolicy.intake import Block, read_publication
-from cqpolicy.intake.portal import metadata_pairs, strip_portal
+from cqpolicy.intake.extent import document_extent
+from cqpolicy.intake.portal import metadata_from, metadata_pairs
 
 HERE = Path(__file__).resolve().parent
 PUBLICATIONS = HERE / "fixtures" / "publications"
@@ -284,14 +285,14 @@ def test_metadata_lines_in_every_layout(block: Block) -> None:
 
 
 def test_metadata_is_never_read_from_the_body() -> None:
-    blocks = [Block(1, "一、总体要求"), Block(2, "标题：不是元数据")]
-    kept, metadata, dropped = strip_portal(blocks)
-    assert (kept, metadata, dropped) == (blocks, {}, 0)
+    blocks = [Block(1, "渝府〔2022〕5号"), Block(2, "一、总体要求"), Block(3, "标题：不是元数据")]
+    kept, furniture, before = document_extent(blocks, "page.txt")
+    assert (kept, furniture, metadata_from(before)) == (blocks, [], {})
 
 
-def test_plain_text_passes_the_portal_step_unchanged(archived_lines: list[str]) -> None:
+def test_plain_text_passes_the_extent_step_unchanged(archived_lines: list[str]) -> None:
     blocks = [Block(at, text) for at, text in enumerate(archived_lines, start=1) if text]
-    assert strip_portal(blocks) == (blocks, {}, 0)
+    assert document_extent(blocks, "text.txt") == (blocks, [], [])
 
 
 # --- round trip: random small policies in every form ----------------------------------------------

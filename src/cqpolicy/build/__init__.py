@@ -21,6 +21,7 @@ from typing import Any
 from cqpolicy.atomic import Transaction, directory_lock
 from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
+from cqpolicy.build.conservation import check_conservation, check_sentence_ends, furniture_warnings
 from cqpolicy.build.database import database_bytes
 from cqpolicy.build.hygiene import control_character, refusal
 from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
@@ -234,9 +235,12 @@ def render_package(
         if code:
             unit = "line" if publication.form == "text" else "paragraph"
             raise InputError(refusal(code), path=inputs.source, line=block.at, unit=unit)
+    check_conservation(publication, inputs.source)
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
+    unit = "line" if publication.form == "text" else "paragraph"
     try:
         doc = parse_document(blocks, inputs.source)
+        check_sentence_ends(doc, inputs.source, unit)
     except SourceError as error:
         if publication.form == "text" or error.line is None:
             raise
@@ -320,6 +324,7 @@ def render_package(
     files["datapackage.json"] = json_bytes(descriptor)
     files.update(citation_files(descriptor))
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
+    warnings.extend(furniture_warnings(publication))  # last: what the reader dropped around the document
     return files, doc, counts, warnings
 
 

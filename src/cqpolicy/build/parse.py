@@ -124,8 +124,9 @@ class _Lines:
         """Where the text ends (its last non-empty block), for messages about what is missing."""
         return self.items[-1].at if self.items else None
 
-    def peek(self) -> Block | None:
-        return self.items[self.pos] if self.pos < len(self.items) else None
+    def peek(self, ahead: int = 0) -> Block | None:
+        at = self.pos + ahead
+        return self.items[at] if at < len(self.items) else None
 
     def next(self) -> Block:
         item = self.items[self.pos]
@@ -351,7 +352,7 @@ def _parse_notice(
 def _parse_body(src: _Lines, path: Path | str) -> tuple[list[Section], list[Clause]]:
     sections: list[Section] = []
     clauses: list[Clause] = []
-    while (item := src.peek()) is not None and not _is_main_text_end(item):
+    while (item := src.peek()) is not None and not _is_main_text_end(item) and not _is_signature(src):
         block = src.next()
         if m := SECTION.match(block.text):
             _require_clauses(sections, clauses, path)
@@ -407,11 +408,33 @@ def _require_clauses(sections: list[Section], clauses: list[Clause], path: Path 
         )
 
 
+def _is_signature(src: _Lines) -> bool:
+    """Whether the next blocks are the issuer's name lines and then the date written.
+
+    Without an annex reference (``附件：…``) between them, nothing else ends the last clause
+    before its signature: the issuer's name (no sentence punctuation) directly above a date is it.
+    """
+    for ahead in range(3):
+        item = src.peek(ahead)
+        if item is None or item.cells is not None:
+            return False
+        if looks_like_date(item.text):
+            return ahead > 0
+        if re.search(r"[。；，：！？]", item.text) or len(item.text) > 40:
+            return False
+    return False
+
+
 def _parse_clause(src: _Lines, number: int, numeral: str, rest: str, section_no: int, line_no: int) -> Clause:
     body: list[str] = []
     line_end = line_no
     while (item := src.peek()) is not None:
-        if SECTION.match(item.text) or CLAUSE.match(item.text) or _is_main_text_end(item):
+        if (
+            SECTION.match(item.text)
+            or CLAUSE.match(item.text)
+            or _is_main_text_end(item)
+            or _is_signature(src)
+        ):
             break
         block = src.next()
         line_end = block.at

@@ -192,24 +192,60 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
             text, undecodable).
     """
     from cqpolicy.intake import portal
+    from cqpolicy.intake.extent import document_extent
 
     data = read_bytes(path, max_bytes=max_bytes)
     form = sniff(data, path)
+    metadata: dict[str, str] = {}
+    if form == "html":
+        from cqpolicy.intake.html import read_html
+
+        page = read_html(data, path)
+        reading: Reading = page
+        metadata, outside = page.metadata, page.outside
+    elif form == "text":
+        from cqpolicy.intake.text import read_text
+
+        reading = read_text(data, path)
+        before = [Block(item.at, item.text) for item in reading.furniture if item.why == BEFORE_DOCUMENT]
+        metadata, outside = portal.metadata_from(before), 0
+    else:
+        reading = _read_binary(form, data, path)
+        outside = 0
+        if not reading.region:  # a reader that reports no region yet: its blocks are the region
+            reading = Reading(
+                reading.blocks, "\n".join(block.text for block in reading.blocks), reading.furniture
+            )
+        kept, furniture, before_blocks = document_extent(reading.blocks, path, unit="paragraph")
+        metadata = portal.metadata_from(before_blocks)
+        reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture))
+    return Publication(
+        path=path,
+        form=form,
+        raw=data,
+        blocks=reading.blocks,
+        metadata=metadata,
+        dropped=outside + len(reading.furniture),
+        region=reading.region,
+        furniture=reading.furniture,
+    )
+
+
+#: Why the text before a document's head is dropped (:mod:`cqpolicy.intake.extent`).
+BEFORE_DOCUMENT = "before the document's head"
+
+
+def _read_binary(form: Form, data: bytes, path: Path) -> Reading:
+    """The Word or PDF reader's result as a :class:`Reading` (they may still return a list of blocks)."""
+    result: object
     if form == "pdf":
         from cqpolicy.intake.pdf import read_pdf
 
-        blocks = read_pdf(data, path)
-    elif form == "docx":
+        result = read_pdf(data, path)
+    else:
         from cqpolicy.intake.docx import read_docx
 
-        blocks = read_docx(data, path)
-    elif form == "html":
-        from cqpolicy.intake.html import read_html
-
-        blocks = read_html(data, path)
-    else:
-        from cqpolicy.intake.text import read_text
-
-        blocks = read_text(data, path)
-    kept, metadata, dropped = portal.strip_portal(blocks)
-    return Publication(path=path, form=form, raw=data, blocks=tuple(kept), metadata=metadata, dropped=dropped)
+        result = read_docx(data, path)
+    if isinstance(result, Reading):
+        return result
+    return Reading(tuple(result), "")  # a list of blocks, until those readers return a Reading

@@ -3,14 +3,26 @@
 Every non-blank line is one block, numbered by its line in the file. Table rows stay as
 written (``1 | task | units |``, or cells separated by tabs in copied text): the parser
 splits them.
+
+The document is read by its extent (:mod:`cqpolicy.intake.extent`): from its head (title and
+number) to its last annex row. Lines before and after it (a page's navigation, metadata
+block, print and close links, related reading, footer) are furniture, named in the
+:class:`~cqpolicy.intake.Reading` so that the build can say what it dropped and prove that
+nothing else was lost: the region is the whole file.
+
+Text copied out of a PDF keeps the PDF's line breaks inside sentences and its page numbers
+between pages; its paragraphs cannot be told apart for certain, so such a text is refused
+with a sentence that asks for the PDF itself.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from cqpolicy.errors import InputError
-from cqpolicy.intake import Block
+from cqpolicy.intake import Block, Reading
 
 
 def decode(data: bytes, path: Path | str) -> str:
@@ -42,11 +54,72 @@ def decode(data: bytes, path: Path | str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(data: bytes, path: Path) -> list[Block]:
-    """One block per non-blank line, ``at`` = the 1-based line number.
+def read_text(data: bytes, path: Path) -> Reading:
+    """The document's lines (one block per non-blank line, ``at`` = the 1-based line number).
 
     Raises:
-        InputError: if the text cannot be decoded.
+        InputError: if the text cannot be decoded, a task row stands after the table, or the
+            text was copied out of a PDF.
     """
-    lines = decode(data, path).split("\n")
-    return [Block(at, line) for at, line in enumerate(lines, start=1) if line.strip(" \t\u3000\xa0")]
+    from cqpolicy.intake.extent import document_extent
+
+    text = decode(data, path)
+    lines = text.split("\n")
+    blocks = [Block(at, line) for at, line in enumerate(lines, start=1) if line.strip(" \t\u3000\xa0")]
+    kept, furniture, _before = document_extent(blocks, path)
+    refuse_pdf_copy(kept, path)
+    return Reading(blocks=tuple(kept), region=text, furniture=tuple(furniture))
+
+
+_SENTENCE_END = re.compile(r"[。！？；：…!?;:.”’」』）)]$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－~\s]*\d{1,3}[-—–－~\s]*|第\s*\d+\s*页(?:\s*[，,]?\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})$"
+)
+_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十百]+）[^。]*$|第[一二三四五六七八九十百]+[章节条])"
+)
+_DATE = re.compile(r"^(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年.{1,3}月.{1,4}日$")
+_ORGAN = re.compile(r"^[\u4e00-\u9fff（）]{2,40}(?:人民政府|办公厅|办公室|委员会|局|厅|部)$")
+_SPACE = " \t\u3000\xa0"
+
+
+def refuse_pdf_copy(blocks: Sequence[Block], path: Path) -> None:
+    """Refuse text copied out of a PDF: page numbers, or paragraphs broken inside sentences.
+
+    Only the main text is looked at (after the addressee line, before the annex): there every
+    paragraph of an official document ends as a sentence ends, and headings stand alone.
+
+    Raises:
+        InputError: naming the first line that gives it away.
+    """
+    start = next(
+        (i for i, block in enumerate(blocks) if block.text.strip(_SPACE).endswith(("：", ":"))), None
+    )
+    if start is None:
+        return
+    broken: list[Block] = []
+    for block in blocks[start + 1 :]:
+        text = block.text.strip(_SPACE)
+        if text.startswith("附件") or "|" in text or "\t" in text:
+            break
+        if _PAGE_NUMBER.match(text):
+            raise InputError(
+                f"{text!r} between the paragraphs is a page number: the text was copied out of a PDF, "
+                "whose line breaks are its page layout, not the document's paragraphs; give the PDF "
+                "itself as --source",
+                path=path,
+                line=block.at,
+            )
+        if _SENTENCE_END.search(text) or _HEADING.match(text) or _DATE.match(text) or _ORGAN.match(text):
+            continue
+        if text == "（此件公开发布）":
+            continue
+        broken.append(block)
+    if len(broken) >= 2:
+        raise InputError(
+            f"{len(broken)} lines of the main text break inside a sentence (the first: "
+            f"{broken[0].text.strip(_SPACE)[-12:]!r}): the text was copied out of a PDF, whose line "
+            "breaks are its page layout, not the document's paragraphs; give the PDF itself as --source",
+            path=path,
+            line=broken[0].at,
+        )

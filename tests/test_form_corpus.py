@@ -1,0 +1,142 @@
+"""The form corpus: the policy's official text rendered in many page and text forms builds the same tables.
+
+Each form is generated from ``tests/fixtures/amended/official-form.txt`` (the real 渝府〔2022〕5号 in
+official form) by :func:`publications.render_variant`, along the axes a real portal page varies
+on (furniture before and after the document, the annex reference line, the title repeated as
+the page's heading, the head lines, metadata layouts, markup inside cells and paragraphs,
+content containers, encodings, hidden content), plus the office suite's HTML export committed
+under ``tests/fixtures/forms/html/``. Each is built strictly (every English found) with the
+frozen sources of release 1.2.0 and must give exactly the CSV tables the official text gives,
+``source_line`` columns apart (they count the lines or paragraphs of each file).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import publications as pub
+from cqpolicy.build import build_package
+
+HERE = Path(__file__).resolve().parent
+OFFICIAL = HERE / "fixtures" / "amended" / "official-form.txt"
+SIDECAR = OFFICIAL.with_suffix(".meta.json")
+FROZEN = HERE / "fixtures" / "released" / "1.2.0" / "sources"
+FORMS = HERE / "fixtures" / "forms" / "html"
+
+V = pub.Variant
+VARIANTS: dict[str, pub.Variant] = {
+    "portal-page": V(),
+    "no-furniture": V(before=(), after=()),
+    "furniture-everywhere": V(
+        before=("nav", "breadcrumb", "date", "font", "share"), after=("share", "qr", "related", "footer")
+    ),
+    "print-close-one-line": V(after=("print-close-one-line", "related", "footer")),
+    "print-close-bracketed": V(after=("print-close-bracketed", "footer")),
+    "print-close-inside-container": V(after=("print-close-inside", "related", "footer")),
+    "share-and-qr-after": V(after=("share", "qr")),
+    "no-annex-reference": V(annex_ref=False),
+    "title-repeated-as-page-heading": V(page_heading=True),
+    "head-on-one-line": V(head="one-line", page_heading=True),
+    "head-as-the-page-heading": V(head="outside"),
+    "metadata-four-columns": V(metadata="4col"),
+    "metadata-colspan": V(metadata="colspan"),
+    "metadata-bold-spaced-labels": V(metadata="bold-spaced"),
+    "metadata-ascii-colons": V(metadata="ascii"),
+    "metadata-in-divs": V(metadata="div"),
+    "no-metadata": V(metadata="none"),
+    "cells-in-p": V(cells="p"),
+    "cells-in-spans": V(cells="span"),
+    "cells-with-br": V(cells="br"),
+    "office-markup": V(cells="office", paragraphs="office"),
+    "paragraphs-in-spans": V(paragraphs="span"),
+    "paragraphs-split-by-br": V(paragraphs="br"),
+    "container-trs-editor": V(container="TRS_Editor"),
+    "container-ucap-content": V(container="UCAP-CONTENT"),
+    "container-zoom": V(container="zoom"),
+    "container-article": V(container="article"),
+    "container-around-a-colspan-metadata-table": V(container="article-around-metadata", metadata="colspan"),
+    "no-marked-container": V(container="none", page_heading=True),
+    "gb18030-declared-gb2312": V(charset="gb18030", declared="gb2312"),
+    "gb18030-declared-gbk-bold-spaced-br": V(
+        charset="gb18030", declared="gbk", metadata="bold-spaced", cells="br", after=("share", "qr")
+    ),
+    "hidden-content": V(hidden=True),
+    "metadata-issuing-organ-label": V(metadata="organ"),
+    "furniture-inside-container": V(inside_before=("date", "font", "share"), after=("print-close-inside",)),
+    "gbk-page-as-issue-17-saw-it": V(
+        charset="gb18030",
+        declared="gbk",
+        metadata="organ",
+        paragraphs="span",
+        cells="br",
+        page_heading=True,
+        after=("share", "qr", "footer"),
+    ),
+    "copied-text": V(form="copied"),
+    "copied-print-close-one-line": V(form="copied", after=("related", "print-close-one-line", "footer")),
+    "copied-no-annex-reference": V(form="copied", annex_ref=False),
+    "copied-title-repeated": V(form="copied", page_heading=True, metadata="4col"),
+    "copied-share-qr-footer": V(form="copied", before=("breadcrumb",), after=("share", "qr", "footer")),
+    "copied-gb18030": V(form="copied", charset="gb18030", metadata="ascii"),
+    "copied-no-furniture": V(form="copied", before=(), after=(), metadata="none"),
+}
+COMMITTED = sorted(path.name for path in FORMS.glob("*.htm*")) if FORMS.is_dir() else []
+
+
+def tables(root: Path) -> dict[str, list[dict[str, str]]]:
+    """Every CSV table of a package, without the source_line columns (they point into each file)."""
+    out = {}
+    for path in sorted((root / "data").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            out[path.stem] = [
+                {k: v for k, v in row.items() if not k.startswith("source_line")}
+                for row in csv.DictReader(handle)
+            ]
+    return out
+
+
+@pytest.fixture(scope="module")
+def official_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
+    out = tmp_path_factory.mktemp("official")
+    build_package(source=OFFICIAL, out=out, sources_dir=FROZEN)
+    return tables(out)
+
+
+@pytest.fixture(scope="module")
+def policy() -> pub.Policy:
+    return pub.policy_from_official_text(OFFICIAL.read_text(encoding="utf-8"))
+
+
+def build_form(data: bytes, name: str, tmp_path: Path) -> Path:
+    source = tmp_path / name
+    source.write_bytes(data)
+    shutil.copy(SIDECAR, source.with_name(source.stem + ".meta.json"))
+    out = tmp_path / "out"
+    build_package(source=source, out=out, sources_dir=FROZEN)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_each_generated_form_builds_the_official_tables(
+    name: str, policy: pub.Policy, official_tables: dict[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    variant = VARIANTS[name]
+    suffix = ".txt" if variant.form == "copied" else ".html"
+    out = build_form(pub.render_variant(policy, variant), name + suffix, tmp_path)
+    assert tables(out) == official_tables
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_each_committed_form_builds_the_official_tables(
+    name: str, official_tables: dict[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    out = build_form((FORMS / name).read_bytes(), name, tmp_path)
+    assert tables(out) == official_tables
+
+
+def test_the_corpus_covers_enough_forms() -> None:
+    assert len(VARIANTS) + len(COMMITTED) >= 22
