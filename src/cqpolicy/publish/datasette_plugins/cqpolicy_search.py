@@ -1,10 +1,13 @@
-"""Datasette plugin loaded by ``cqpolicy serve`` (``--plugins-dir``): Chinese-capable search, and JSON-LD.
+"""Datasette plugin loaded by ``cqpolicy serve`` (``--plugins-dir``): search, bounds, and JSON-LD.
 
-On the connections of a database whose metadata sets ``plugins.cqpolicy_search.bigram_search``,
-``escape_fts()`` (which Datasette's ``?_search=`` wraps around the search term) becomes
-:func:`cqpolicy.build.database.fts_query`, which turns the term into the character-bigram
-phrases the package's index holds; ``cqpolicy_fts_query()`` is the same function by a name
-canned queries can use. Other databases keep Datasette's own ``escape_fts``.
+- Search: the search box (``?_search=``) of the tables the metadata lists under
+  ``plugins.cqpolicy_search.search`` runs :func:`cqpolicy.build.database.search_where`: the
+  trigram index for words of three or more characters, ``LIKE`` for shorter ones. Datasette's
+  own search (``MATCH escape_fts(...)``) would find no word under three characters, so the
+  metadata names no ``fts_table`` and this hook, running last, shows the search box.
+- Bounds: every connection gets :func:`cqpolicy.publish.serve.bound_connection` (longest string,
+  SQL text, heap, and no pointer-returning functions), so a query stays within Datasette's time
+  limit and a bounded amount of memory.
 """
 
 from __future__ import annotations
@@ -14,21 +17,29 @@ import sqlite3
 from typing import Any
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 
-from cqpolicy.build.database import fts_query
+from cqpolicy.build.database import search_where
+from cqpolicy.publish.serve import PLUGIN, bound_connection
 
 
-@hookimpl(trylast=True)  # type: ignore[untyped-decorator]  # datasette is untyped; runs after its escape_fts
+@hookimpl  # type: ignore[untyped-decorator]  # datasette is untyped
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
-    config = datasette.plugin_config("cqpolicy_search", database=database) or {}
-    if not config.get("bigram_search"):
-        return
-    conn.create_function("escape_fts", 1, _query, deterministic=True)
-    conn.create_function("cqpolicy_fts_query", 1, _query, deterministic=True)
+    bound_connection(conn)
 
 
-def _query(search: str | None) -> str:
-    return fts_query(search or "")
+@hookimpl(trylast=True)  # type: ignore[untyped-decorator]  # runs after Datasette's search, so its context wins
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    config = (datasette.plugin_config(PLUGIN, database=database) or {}).get("search", {})
+    spec = config.get(table)
+    if not spec:
+        return None
+    search = request.args.get("_search") or ""
+    context = {"supports_search": True, "search": search}
+    if not search.strip():
+        return FilterArguments([], extra_context=context)
+    where, params = search_where(table, spec["key"], list(spec["columns"]), search)
+    return FilterArguments([where], params, [f'search matches "{search}"'], context)
 
 
 @hookimpl  # type: ignore[untyped-decorator]  # datasette is untyped
