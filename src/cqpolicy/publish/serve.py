@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -364,12 +365,55 @@ def check_served_database(root: Path, descriptor: dict[str, Any], files: dict[st
         )
 
 
+#: One conversion of ``printf``'s format: flags, width, precision (digits or ``*``), type.
+_CONVERSION = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?(?:ll|l)?(.)", re.S)
+
+
 def bound_connection(connection: sqlite3.Connection) -> None:
-    """Bound what one query on ``connection`` can allocate, and refuse the pointer-returning functions."""
+    """Bound what one query on ``connection`` can allocate, and refuse the pointer-returning functions.
+
+    ``printf`` (and its alias ``format``) is replaced by a guard that refuses a width or precision
+    over :data:`MAX_LENGTH` and otherwise calls SQLite's own ``printf`` on a private connection
+    with the same limits: SQLite 3.40 writes ``%.*c`` one character at a time, so
+    ``printf('%.*c', 9e8, 'x')`` runs 17 s inside one step, out of reach of the time limit, even
+    though the length limit leaves its result empty.
+    """
     connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
     connection.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LENGTH)
     connection.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
+    printer = sqlite3.connect(":memory:", check_same_thread=False)
+    printer.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
+
+    def guarded_printf(*args: Any) -> Any:
+        if args and isinstance(args[0], str):
+            _check_printf(args[0], args[1:])
+        marks = ", ".join("?" for _ in args)
+        return printer.execute(f"SELECT printf({marks})", args).fetchone()[0]
+
+    for name in ("printf", "format"):
+        connection.create_function(name, -1, guarded_printf, deterministic=True)
     connection.set_authorizer(_authorize)
+
+
+def _check_printf(template: str, args: tuple[Any, ...]) -> None:
+    """Refuse a ``printf`` whose width or precision exceeds :data:`MAX_LENGTH` (a ValueError)."""
+    position = 0
+    for match in _CONVERSION.finditer(template):
+        if match[3] == "%":
+            continue
+        for part in (match[1], match[2]):
+            if part == "*":
+                value = args[position] if position < len(args) else 0
+                position += 1
+            else:
+                value = part or 0
+            try:
+                number = abs(int(float(value)))
+            except (TypeError, ValueError, OverflowError):
+                number = 0
+            if number > MAX_LENGTH:
+                raise ValueError(f"printf width or precision over {MAX_LENGTH}")
+        position += 1
 
 
 def _authorize(action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
