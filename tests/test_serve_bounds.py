@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -178,3 +179,40 @@ def test_serve_starts_again_at_once_on_the_port_it_just_used(built_package: Path
         assert get(port, f"/{DB}.json", sql="select 1", _shape="array") == [{"1": 1}]
     finally:
         assert stop(second) in (0, -signal.SIGTERM)
+
+
+# --- what the pages show --------------------------------------------------------------------------------
+
+
+def page(port: int, path: str) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+        text: str = response.read().decode("utf-8")
+        return text
+
+
+def test_booleans_show_as_true_or_false(served: int, built_package: Path) -> None:
+    from cqpolicy.publish.serve import _boolean_columns
+
+    descriptor = json.loads((built_package / "datapackage.json").read_text(encoding="utf-8"))
+    booleans = _boolean_columns(descriptor)
+    assert "agency_summary" in booleans and len(booleans) > 1  # views and tables
+    for table, columns in booleans.items():
+        html = page(served, f"/{DB}/{table}?_size=max")
+        for column in columns:
+            cells = re.findall(rf'<td class="col-{column} [^"]*">([^<]*)</td>', html)
+            assert cells and set(cells) <= {"true", "false"}, (table, column, cells[:3])
+
+
+def test_table_pages_put_the_column_descriptions_below_the_results(served: int) -> None:
+    html = page(served, f"/{DB}/assignments")
+    assert "dl.column-descriptions" in html and "<details" not in html.split("<script>")[0]
+    assert "Column descriptions / 列说明" in html
+
+
+def test_a_units_page_links_its_tasks_with_names(served: int) -> None:
+    html = page(served, f"/{DB}/agencies/cq-development-reform-commission")
+    assert '"assignments"' in html and '"agency_id"' in html
+    rows = get(
+        served, f"/{DB}/assignments.json", agency_id="cq-development-reform-commission", _shape="array"
+    )
+    assert rows and all(row["unit_zh"] and row["task_text"] and "task_text_en" in row for row in rows)

@@ -81,6 +81,19 @@ DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "fts5"})
 #: The column Datasette shows for a row that another table links to.
 LABEL_COLUMNS = {"agencies": "name_zh", "clauses": "title", "sections": "title", "tasks": "text"}
 
+#: Links a row page adds below the row: (table, text, view, column): the rows of ``view`` whose
+#: ``column`` is the row's key. A unit's page links its tasks with names and English text.
+ROW_LINKS = [
+    {
+        "table": "agencies",
+        "text": "Every task of this unit, with the task in Chinese and English / 该单位的全部任务（中英文）",
+        "view": "assignments",
+        "column": "agency_id",
+    }
+]
+#: Boolean columns of the views (the tables' come from the descriptor).
+VIEW_BOOLEANS = {"agency_summary": ["collective"]}
+
 #: Where each view's columns come from, for their descriptions.
 VIEW_COLUMNS = {
     "task_no": ("tasks", "task_no"),
@@ -271,10 +284,28 @@ def datasette_metadata(descriptor: dict[str, Any], database: str) -> dict[str, A
                     name: {"title": title, "description": description, "sql": sql}
                     for name, (title, description, sql) in QUERIES.items()
                 },
-                "plugins": {PLUGIN: {"search": searched}},
+                "plugins": {
+                    PLUGIN: {
+                        "search": searched,
+                        "booleans": _boolean_columns(descriptor),
+                        "links": ROW_LINKS,
+                    }
+                },
             }
         },
     }
+
+
+def _boolean_columns(descriptor: dict[str, Any]) -> dict[str, list[str]]:
+    """Each table's and view's boolean columns, which the pages show as true/false (not 1/0)."""
+    out = {name: list(columns) for name, columns in VIEW_BOOLEANS.items()}
+    for resource in descriptor.get("resources", []):
+        if isinstance(resource, dict) and resource.get("format") == "csv":
+            fields = resource.get("schema", {}).get("fields", [])
+            names = [f["name"] for f in fields if f.get("type") == "boolean"]
+            if names:
+                out[str(resource["name"])] = names
+    return out
 
 
 @contextlib.contextmanager

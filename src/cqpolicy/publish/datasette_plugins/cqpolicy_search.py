@@ -43,12 +43,52 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
 
 @hookimpl  # type: ignore[untyped-decorator]  # datasette is untyped
-def extra_body_script(view_name: str, datasette: Any) -> str:
-    """The package's schema.org ``Dataset`` record (JSON-LD) in the head of the home and database pages.
+def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> str | None:
+    """Booleans as ``true``/``false``, as the CSV files write them (SQLite stores 1/0)."""
+    if table is None or value not in (0, 1) or isinstance(value, float):
+        return None
+    booleans = (datasette.plugin_config(PLUGIN, database=database) or {}).get("booleans", {})
+    if column in booleans.get(table, ()):
+        return "true" if value else "false"
+    return None
+
+
+#: Results first: the column descriptions go below the results, in a closed <details>.
+_DESCRIPTIONS_BELOW = """(function(){
+var dl=document.querySelector('dl.column-descriptions');if(!dl)return;
+var d=document.createElement('details');d.className='column-descriptions-details';
+var s=document.createElement('summary');s.textContent='Column descriptions / 列说明';
+d.appendChild(s);dl.parentNode.insertBefore(d,dl);d.appendChild(dl);
+var t=document.querySelector('.table-wrapper')||document.querySelector('p.zero-results');
+if(t){t.parentNode.insertBefore(d,t.nextSibling);}
+})();"""
+
+
+def _row_link(link: dict[str, str]) -> str:
+    text = json.dumps(link["text"], ensure_ascii=False).replace("</", "<\\/")
+    view, column = json.dumps(link["view"]), json.dumps(link["column"])
+    return (
+        "(function(){var key=location.pathname.split('/').pop();"
+        "var p=document.createElement('p');var a=document.createElement('a');"
+        f"a.href='../'+{view}+'?'+{column}+'='+key+'&_sort=task_no';a.textContent={text};"
+        "p.appendChild(a);var t=document.querySelector('table.rows-and-columns');"
+        "if(t){t.parentNode.insertBefore(p,t.nextSibling);}})();"
+    )
+
+
+@hookimpl  # type: ignore[untyped-decorator]  # datasette is untyped
+def extra_body_script(view_name: str, table: str | None, database: str | None, datasette: Any) -> str:
+    """Results before the column descriptions; a unit's page links its tasks; the JSON-LD record.
 
     ``cqpolicy serve`` puts the record (:func:`cqpolicy.build.citation.dataset_jsonld`) in the
-    plugin configuration; data catalogues and Google Dataset Search read it from the page.
+    plugin configuration; data catalogues and Google Dataset Search read it from the home and
+    database pages.
     """
+    if view_name == "table":
+        return _DESCRIPTIONS_BELOW
+    if view_name == "row" and database:
+        links = (datasette.plugin_config(PLUGIN, database=database) or {}).get("links", [])
+        return "".join(_row_link(link) for link in links if link.get("table") == table)
     if view_name not in ("index", "database"):
         return ""
     record = (datasette.plugin_config("cqpolicy_jsonld") or {}).get("record")
