@@ -103,19 +103,21 @@ def search_latency(path: Path, searches: int) -> dict[str, float]:
     """Median milliseconds of the search box's two queries, per term and table."""
     import sqlite3
 
-    from cqpolicy.build.database import fts_query
+    from cqpolicy.build.database import search_where
 
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
     out = {}
     for table, key in (("tasks", "task_no"), ("clauses", "clause_no")):
-        match = f"{key} IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"
+        columns = [row[1] for row in connection.execute(f"PRAGMA table_info('{table}_fts')")]
         for term in TERMS:
 
-            def run(term: str = term, table: str = table, match: str = match, key: str = key) -> None:
-                query = fts_query(term)
-                page = f"SELECT * FROM {table} WHERE {match} ORDER BY {key} LIMIT 101"
-                connection.execute(page, (query,)).fetchall()
-                connection.execute(f"SELECT count(*) FROM {table} WHERE {match}", (query,)).fetchall()
+            def run(
+                term: str = term, table: str = table, key: str = key, columns: list[str] = columns
+            ) -> None:
+                where, params = search_where(table, key, columns, term)
+                page = f"SELECT * FROM {table} WHERE {where} ORDER BY {key} LIMIT 101"
+                connection.execute(page, params).fetchall()
+                connection.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchall()
 
             run()
             out[f"{table}:{term}"] = median_seconds(run, searches) * 1000

@@ -3,7 +3,9 @@
 The tests query Datasette's JSON API; this script looks at the HTML pages a person sees. It
 starts ``cqpolicy serve`` on a free port, then for each page asks Chromium for the DOM after
 scripts ran (``--dump-dom``) and for a screenshot (``--screenshot``): the home page, a search
-of the tasks for 金融科技, one unit's tasks, and a canned query. Each page must contain the
+of the tasks for 金融科技, one unit's tasks, a canned query, and one unit's own page. Results
+must come before the column descriptions (folded in a ``<details>``), booleans read true/false,
+and a unit's page links its tasks. Each page must contain the
 texts listed for it (the Chinese as Chinese, the descriptions from the descriptor, the rows
 expected); the screenshots are saved for a person to look at (is the Chinese rendered, or
 boxes? that needs a CJK font: ``apt-get install fonts-noto-cjk``).
@@ -68,7 +70,14 @@ PAGES = [
             '18 rows where unit_zh = "市发展改革委"',
             "Chongqing Municipal Development and Reform Commission",
             "lead",
+            "task_text_en",
+            "Column descriptions / 列说明",
         ],
+    ),
+    (
+        "5-unit-市发展改革委",
+        f"/{DB}/agencies/cq-development-reform-commission",
+        ["重庆市发展和改革委员会", "true", "Every task of this unit, with the task in Chinese and English"],
     ),
     (
         "4-canned-query-units-leading-most-tasks",
@@ -76,6 +85,14 @@ PAGES = [
         ["Units leading the most tasks", "牵头任务最多的单位", "市发展改革委", "重庆经开区"],
     ),
 ]
+
+#: Texts that must appear in this order on a page: results first, the column descriptions (folded
+#: in a <details>) after them; on a unit's page, the link to its tasks right below its row.
+ORDER = {
+    "3-tasks-of-市发展改革委": ["task_text_en", "Column descriptions / 列说明"],
+    "2-search-tasks-金融科技": ["推进广阳湾金融科技城建设", "Column descriptions / 列说明"],
+    "5-unit-市发展改革委": ["重庆市发展和改革委员会", "Every task of this unit", "Links from other tables"],
+}
 
 
 def free_port() -> int:
@@ -164,6 +181,12 @@ def check_pages(exe: str, base: str, out: Path, work: Path) -> list[str]:
             problems.append(f"{name}: no screenshot of {url}")
         text = visible_text(dom.stdout)
         problems.extend(f"{name}: {url} does not show {want!r}" for want in wanted if want not in text)
+        order = ORDER.get(name, [])
+        places = [text.find(want) for want in order]
+        if -1 not in places and places != sorted(places):
+            problems.append(f"{name}: {url} does not show {' before '.join(map(repr, order))}")
+        if "Column descriptions / 列说明" in order and "<details" not in dom.stdout:
+            problems.append(f"{name}: {url} does not fold the column descriptions in a <details>")
         print(f"{name}: {url} ({len(dom.stdout)} characters of HTML, screenshot {out / f'{name}.png'})")
     return problems
 

@@ -80,23 +80,29 @@ def test_display_width_counts_chinese_twice() -> None:
     assert display_width("abc") == 3
 
 
-def test_who_does_what_shows_names_with_a_filter_and_a_frozen_header(built_package: Path) -> None:
+def test_who_does_what_shows_names_and_english_with_a_filter_and_a_frozen_header(built_package: Path) -> None:
+    import csv
+
+    from cqpolicy.build.derived import ASSIGNMENT_COLUMNS
+
     book = openpyxl.load_workbook(built_package / "data" / "cqpolicy-guangyang-bay.xlsx")
     sheet = book["谁负责什么 Who does what"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:7] == (
-        "task_no",
-        "clause_no",
-        "clause_label",
-        "clause_title",
-        "task_text",
-        "unit_zh",
-        "unit_en",
-    )
-    assert "agency_id" not in rows[0]
-    assert len(rows) == 1 + 220
-    assert rows[1][0] == 1 and rows[1][5] == "南岸区" and rows[1][11] == "lead"
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:M221"
+    header = rows[0]
+    assert list(header) == ASSIGNMENT_COLUMNS
+    assert header.index("task_text_en") == header.index("task_text") + 1  # English beside the Chinese
+    assert "agency_id" not in header
+    with (built_package / "data" / "tasks.csv").open(encoding="utf-8", newline="") as handle:
+        tasks = {int(row["task_no"]): row for row in csv.DictReader(handle)}
+    with (built_package / "data" / "task_agencies.csv").open(encoding="utf-8", newline="") as handle:
+        links = list(csv.DictReader(handle))
+    assert len(rows) == 1 + len(links)
+    for row in rows[1:]:
+        cells = dict(zip(header, row, strict=True))
+        task = tasks[cells["task_no"]]
+        assert (cells["task_text"], cells["task_text_en"]) == (task["text"], task["text_en"] or None)
+    last = openpyxl.utils.get_column_letter(len(header))
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{last}{len(rows)}"
 
 
 def test_the_summary_sheet_puts_the_busiest_unit_first_and_flags_the_collective(built_package: Path) -> None:

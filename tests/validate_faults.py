@@ -951,6 +951,16 @@ FAULTS: list[Fault] = [
         PK,
     ),
     Fault(
+        # an index that plain MATCH cannot use for Chinese (the tokenizer before trigram)
+        "database-search-index-not-trigram",
+        database_sql(
+            "PRAGMA writable_schema = ON",
+            "UPDATE sqlite_master SET sql = replace(sql, 'trigram', 'unicode61') WHERE name = 'clauses_fts'",
+        ),
+        ("package:database-search-index",),
+        PK,
+    ),
+    Fault(
         "database-corrupt",
         truncate_file("data/cqpolicy-guangyang-bay.sqlite"),
         ("package:database-unreadable",),

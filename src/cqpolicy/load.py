@@ -19,10 +19,13 @@ Table Schema              pandas dtype
 ``integer``               ``Int64`` (nullable integer)
 ``number``                ``float64``
 ``boolean``               ``boolean`` (nullable)
-``date``                  ``datetime64`` (no time zone)
+``date``                  ``datetime64[s]`` (no time zone), every date column
 ``string`` with ``enum``  ``category``, the categories being the code list
 ``string``                ``string``
 ========================  =================================================
+
+The Parquet files store dates as ``date32``; ``pd.read_parquet`` gives them as ``datetime.date``
+objects (``object`` dtype), which ``.astype("datetime64[s]")`` turns into what ``load`` gives.
 
 The zip is read from a temporary copy that is removed before ``load`` returns,
 and every path in the descriptor is checked to stay inside the package

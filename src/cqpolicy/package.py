@@ -18,7 +18,7 @@ Typical use::
 
 Tables are typed from their Table Schema, the same way for CSV and Parquet:
 ``integer`` as nullable ``Int64``, ``number`` as ``float64``, ``boolean`` as
-nullable ``boolean``, ``date`` as ``datetime64``, ``string`` as the ``string``
+nullable ``boolean``, ``date`` as ``datetime64[s]`` (:data:`DATE_DTYPE`), ``string`` as the ``string``
 dtype, and fields with an ``enum`` constraint (the code-list columns) as
 ``category`` whose categories are the enumerated codes.
 """
@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cqpolicy.errors import InputError
 
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DESCRIPTOR = "datapackage.json"
+#: The pandas dtype of every ``date`` column (CSV or Parquet): whole days as seconds, no time zone.
+#: The Parquet files store dates as ``date32``, which ``pd.read_parquet`` gives as ``datetime.date``
+#: objects; ``.astype(DATE_DTYPE)`` turns them into what ``load()`` gives.
+DATE_DTYPE: Final = "datetime64[s]"
 
 #: A zip (or a git revision) may expand to at most this many bytes in total: 256 MiB. The shipped
 #: package is about 1 MB; the benchmarks' synthetic package 1000 times its size about 110 MB (they
@@ -604,7 +608,9 @@ def convert_column(
     elif kind == "date":
         fmt = field.get("format", "default")
         pattern = "%Y-%m-%d" if fmt in ("default", "any", None) else str(fmt)
-        result = pd.to_datetime(values, format=pattern, errors="coerce")
+        # one unit for every date column, whatever pandas infers from the values (it gave [us] for
+        # some columns and [s] for others): DATE_DTYPE, documented in load() and the README
+        result = pd.to_datetime(values, format=pattern, errors="coerce").astype(DATE_DTYPE)
         bad = ~missing & result.isna()
     elif enum:
         codes = [str(code) for code in enum]

@@ -10,16 +10,16 @@ column added to a schema appears here without a change to this module:
   (``enum``), minimum and maximum, booleans and ISO dates;
 - the views ``assignments`` (who does what: one row per task and unit, with names) and
   ``agency_summary`` (per unit: tasks, leads, supports and clauses);
-- full-text search over the clauses and tasks (``clauses_fts``, ``tasks_fts``).
+- full-text search over the clauses and tasks (``clauses_fts``, ``tasks_fts``), readable by any
+  SQLite client.
 
-Search in Chinese: SQLite's tokenizers do not segment Chinese, and ``trigram`` cannot match a
-two-character term. So the index holds the text as **character bigrams**: each run of Chinese
-characters ``广阳湾`` becomes the tokens ``广阳 阳湾 湾`` (its overlapping pairs, then its last
-character alone, which marks where the run ends); other text (English, numbers) is left to
-FTS5's ``unicode61`` tokenizer. :func:`fts_query` turns a search into the matching FTS5 query:
-``金融科技`` becomes the phrase ``"金融 融科 科技"``, which matches exactly the texts that contain
-the term; a single character ``碳`` becomes the prefix query ``"碳" *``. The index tables are
-contentless (the text stays in ``clauses`` and ``tasks``); their rowid is the table's key.
+Search, from any SQLite client: the index tables use SQLite's own ``trigram`` tokenizer (SQLite
+3.34 or later, no extension), so ``tasks_fts MATCH '碳达峰'`` finds exactly the rows whose text
+contains 碳达峰, for any word of three or more characters (letters compared without case). A
+shorter word has no trigram: it is found with ``LIKE '%绿色%'`` or ``instr(text, '绿色')`` on the
+table itself (:func:`search_where` does both). The index tables are *external content* tables
+(``content='tasks'``): the text stays in ``clauses`` and ``tasks``, which the index reads to
+show ``snippet()`` and ``highlight()``; their rowid is the table's key.
 
 The file is deterministic: written into a fresh file with a fixed page size and no journal,
 rows in key order, the index merged and the file vacuumed. The bytes depend on the SQLite
@@ -29,7 +29,6 @@ record the pyarrow version.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -43,9 +42,6 @@ Row = dict[str, Any]
 PAGE_SIZE = 4096
 #: Tables with a search index, and the text columns it holds (plus each one's ``*_en`` twin).
 SEARCHABLE = {"clauses": ("title", "text"), "tasks": ("text",)}
-#: CJK ideographs: the characters indexed as bigrams.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_RUNS = re.compile(f"([{_HAN}]+)")
 _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT"}
 
 ASSIGNMENTS_SQL = """
@@ -54,7 +50,9 @@ SELECT
   c.clause_no AS clause_no,
   c.label AS clause_label,
   c.title AS clause_title,
+  c.title_en AS clause_title_en,
   t.text AS task_text,
+  t.text_en AS task_text_en,
   a.agency_id AS agency_id,
   a.name_zh AS unit_zh,
   a.name_en AS unit_en,
@@ -99,8 +97,9 @@ VIEWS = {
     "assignments": (
         ASSIGNMENTS_SQL,
         "Who does what: one row per task and responsible unit, with the task's clause and the unit's "
-        "names, type, level, position in the cell and role. / 谁负责什么：每项任务的每个责任单位一行，"
-        "含任务所属条款、单位名称、类型、层级、在栏中的位置及角色。",
+        "names, type, level, position in the cell and role; the task and clause title in English too. "
+        "/ 谁负责什么：每项任务的每个责任单位一行，"
+        "含任务所属条款、单位名称、类型、层级、在栏中的位置及角色；任务和条款标题附英文译文。",
     ),
     "agency_summary": (
         AGENCY_SUMMARY_SQL,
@@ -112,49 +111,45 @@ VIEWS = {
 }
 
 
-# --- search ----------------------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------------------
+
+#: Shortest word the trigram index finds with ``MATCH``; shorter words are found with ``LIKE``.
+MIN_MATCH = 3
 
 
-def bigram_text(text: str | None) -> str:
-    """``text`` as the index holds it: each Chinese run as its bigrams and last character."""
-    if not text:
-        return ""
-    out: list[str] = []
-    for index, part in enumerate(_RUNS.split(text)):
-        if index % 2 == 0:
-            out.append(part)
-        else:
-            out.extend(part[i : i + 2] for i in range(len(part) - 1))
-            out.append(part[-1])
-    return " ".join(piece for piece in out if piece)
+def match_phrase(word: str) -> str:
+    """``word`` as one FTS5 phrase (quoted), which the trigram index finds as a substring."""
+    return '"' + word.replace('"', '""') + '"'
 
 
-def fts_query(search: str) -> str:
-    """An FTS5 query that finds the rows containing every word of ``search``.
+def like_pattern(word: str) -> str:
+    r"""A ``LIKE … ESCAPE '\'`` pattern that finds ``word`` anywhere in a text (``%`` and ``_`` literal)."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
-    Words are separated by spaces. A word's Chinese runs become their bigrams (plus the last
-    character when the run is followed by more of the word, as in the index), the rest goes
-    as typed; the word is one quoted phrase, so ``金融科技`` finds exactly the texts that contain
-    ``金融科技``. A word ending in a single Chinese character is a prefix query (``"碳" *``),
-    which finds that character followed by any other. An empty search matches nothing.
+
+def search_where(table: str, key: str, columns: list[str], search: str) -> tuple[str, dict[str, str]]:
+    """An SQL condition on ``table`` (and its parameters) for the rows that contain every word of ``search``.
+
+    Words are separated by spaces. A word of :data:`MIN_MATCH` characters or more goes through the
+    index (``key IN (SELECT rowid FROM table_fts WHERE table_fts MATCH '"word"')``); a shorter one
+    is compared with ``LIKE`` on the indexed ``columns`` (case-insensitive for ASCII letters, as the
+    index is for all letters). An empty search matches every row. Plain SQL: no function of the
+    toolkit is needed to run it.
     """
-    phrases = []
-    for word in search.split():
-        tokens: list[str] = []
-        prefix = False
-        parts = [part for part in _RUNS.split(word) if part]
-        for index, part in enumerate(parts):
-            if not _RUNS.fullmatch(part):
-                tokens.append(part)
-                continue
-            last = index == len(parts) - 1
-            tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
-            if len(part) == 1 or not last:
-                tokens.append(part[-1])
-            prefix = last and len(part) == 1
-        phrase = '"' + " ".join(tokens).replace('"', '""') + '"'
-        phrases.append(phrase + " *" if prefix else phrase)
-    return " ".join(phrases) if phrases else '""'
+    fts = quote(f"{table}_fts")
+    parts: list[str] = []
+    params: dict[str, str] = {}
+    for number, word in enumerate(search.split()):
+        name = f"cqpolicy_search_{number}"
+        if len(word) >= MIN_MATCH:
+            parts.append(f"{quote(key)} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :{name})")
+            params[name] = match_phrase(word)
+        else:
+            likes = " OR ".join(f"{quote(column)} LIKE :{name} ESCAPE '\\'" for column in columns)
+            parts.append(f"({likes})")
+            params[name] = like_pattern(word)
+    return (" AND ".join(parts) or "1"), params
 
 
 def search_columns(schema: dict[str, Any]) -> list[str]:
@@ -312,21 +307,40 @@ def _in_reference_order(schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def write_index(connection: sqlite3.Connection, schema: dict[str, Any], rows: list[Row]) -> None:
-    """Create and fill the search index of ``schema``'s table, if it has one."""
+def index_sql(schema: dict[str, Any]) -> str | None:
+    """``CREATE VIRTUAL TABLE`` of the search index of ``schema``'s table, or None if it has none.
+
+    The content table is named in single quotes, which Datasette does not take for its own search
+    (it would wrap the words in ``escape_fts()``, which finds no word under three characters):
+    ``cqpolicy serve``'s plugin searches with :func:`search_where` instead.
+    """
     columns = search_columns(schema)
     if not columns:
-        return
+        return None
     table = quote(f"{schema['name']}_fts")
-    key = schema["primaryKey"]
-    key = key[0] if isinstance(key, list) else key
-    connection.execute(
+    return (
         f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(quote(c) for c in columns)}, "
-        "content='', prefix='1', tokenize='unicode61')"
+        f"content='{schema['name']}', content_rowid='{_key(schema)}', tokenize='trigram')"
     )
+
+
+def _key(schema: dict[str, Any]) -> str:
+    key = schema["primaryKey"]
+    return str(key[0] if isinstance(key, list) else key)
+
+
+def write_index(connection: sqlite3.Connection, schema: dict[str, Any], rows: list[Row]) -> None:
+    """Create and fill the search index of ``schema``'s table, if it has one."""
+    sql = index_sql(schema)
+    if sql is None:
+        return
+    columns = search_columns(schema)
+    table = quote(f"{schema['name']}_fts")
+    key = _key(schema)
+    connection.execute(sql)
     connection.executemany(
         f"INSERT INTO {table} (rowid, {', '.join(quote(c) for c in columns)}) "
         f"VALUES (?, {', '.join('?' for _ in columns)})",
-        ([row[key], *(bigram_text(row[c]) for c in columns)] for row in rows),
+        ([row[key], *(row[c] for c in columns)] for row in rows),
     )
     connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")

@@ -32,6 +32,7 @@ _LONG_TEXT = {
     "basis",
     "responsible_units_raw",
     "task_text",
+    "task_text_en",
 }
 #: Derived sheets' columns that hold numbers and booleans (the rest is text).
 _DERIVED_KINDS = {

@@ -48,6 +48,38 @@ def _records_line(present: set[str]) -> str:
     return f"{listed} carry the same in machine-readable form. "
 
 
+def _search_lines(database: str | None) -> list[str]:
+    """How to search the SQLite file with plain SQL, in any client (``tests/test_search_any_client.py``
+    runs each example as written)."""
+    if database is None:
+        return []
+    return [
+        "## Search the database",
+        "",
+        f"[`{database}`]({database}) opens in any SQLite client (the `sqlite3` shell, DB Browser for "
+        "SQLite, Python's `sqlite3`, R's RSQLite). It holds every table, the views `assignments` (who "
+        "does what, Chinese and English) and `agency_summary`, and full-text indexes `tasks_fts` and "
+        "`clauses_fts` made with SQLite's own `trigram` tokenizer (SQLite 3.34 or later, no extension). "
+        "`MATCH` finds exactly the rows whose text contains a word of **three or more characters**, "
+        "Chinese or English (letters in any case):",
+        "",
+        "```sql",
+        "SELECT task_no, text, text_en FROM tasks",
+        "WHERE task_no IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH '碳达峰');",
+        "```",
+        "",
+        "`clauses_fts` works the same way with `clauses` and `clause_no`. Put a phrase with spaces or "
+        "punctuation in double quotes: `MATCH '\"green development\"'`. A word of **one or two "
+        "characters** has no trigram, so `MATCH` finds nothing (and gives no error): search the table "
+        "itself with `LIKE` (or `instr(text, '绿色') > 0`):",
+        "",
+        "```sql",
+        "SELECT task_no, text, text_en FROM tasks WHERE text LIKE '%绿色%';",
+        "```",
+        "",
+    ]
+
+
 def download_readme(descriptor: dict[str, Any], present: set[str], *, released: bool = True) -> str:
     """The zip's ``README.md``; ``present`` lists the zip's files (relative paths), so links resolve.
 
@@ -66,6 +98,14 @@ def download_readme(descriptor: dict[str, Any], present: set[str], *, released: 
             r["path"]
             for r in descriptor.get("resources", [])
             if isinstance(r, dict) and r.get("format") == "xlsx"
+        ),
+        None,
+    )
+    database = next(
+        (
+            str(r["path"])
+            for r in descriptor.get("resources", [])
+            if isinstance(r, dict) and r.get("format") == "sqlite" and r.get("path") in present
         ),
         None,
     )
@@ -147,6 +187,7 @@ def download_readme(descriptor: dict[str, Any], present: set[str], *, released: 
         "To see who does what, join `task_agencies` to `tasks` (on `task_no`) "
         "and `agencies` (on `agency_id`).",
         "",
+        *_search_lines(database),
         "## Read with care",
         "",
         "- **Lead units.** Where the annex lists a task's units in one cell without saying who leads, "

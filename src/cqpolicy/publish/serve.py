@@ -6,12 +6,19 @@ validate`` does (a changed database is refused, not served), writes Datasette's 
 description, licence, source, each table's and column's bilingual description, facets, canned
 queries and the search configuration) and starts ``datasette serve`` on the database, read-only.
 
-Search: Datasette's search box (``?_search=``) on ``tasks`` and ``clauses`` runs
-``task_no in (select rowid from tasks_fts where tasks_fts match escape_fts(:search))``. The
-index holds character bigrams (:mod:`cqpolicy.build.database`), so the plugin in
-``datasette_plugins/`` replaces ``escape_fts`` on this database's connections by
-:func:`cqpolicy.build.database.fts_query`, which turns the search into bigram phrases; it also
-registers it as ``cqpolicy_fts_query()`` for the canned search query.
+Search: the index tables use SQLite's ``trigram`` tokenizer (:mod:`cqpolicy.build.database`),
+which finds words of three or more characters; Datasette's own search would find no shorter word.
+So the metadata names no ``fts_table`` and the plugin in ``datasette_plugins/`` answers the search
+box (``?_search=``) on ``tasks`` and ``clauses`` with :func:`cqpolicy.build.database.search_where`:
+the index for long words, ``LIKE`` for short ones. The canned ``search`` query is plain SQL.
+
+Bounds: every query runs under Datasette's time limit (``sql_time_limit_ms``, checked by a
+progress handler between virtual-machine steps). A single step can still allocate a huge string
+(``randomblob(9e8)``, ``printf('%.*c', 9e8, 'x')``) or hand one to a function written in Python,
+so the plugin also sets on every connection (:func:`bound_connection`): the longest string or
+blob (:data:`MAX_LENGTH`), the longest SQL text (:data:`MAX_SQL_LENGTH`), SQLite's heap
+(:data:`HEAP_LIMIT`), and an authorizer that refuses the functions that return a pointer
+(:data:`DENIED_FUNCTIONS`).
 
 Datasette is an optional dependency (``pip install 'cqpolicy[serve]'``): this module imports it
 only to find it.
@@ -22,8 +29,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -39,7 +48,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 #: The plugin Datasette loads (``--plugins-dir``): the Chinese-capable search.
 PLUGINS_DIR = Path(__file__).with_name("datasette_plugins")
-#: Plugin configuration key that switches the bigram search on for a database.
+#: Plugin configuration key: the tables the plugin searches, with their key and indexed columns.
 PLUGIN = "cqpolicy_search"
 #: Datasette settings: no facet suggestions (each page would try every column, which makes a
 #: search of a package 1000 times this size take 0.2-0.6 s instead of 10-35 ms; the facets that
@@ -56,8 +65,34 @@ FACETS = {
     "tasks": ["clause_no"],
     "clauses": ["section_no"],
 }
+#: Longest string or blob a served query may make (``SQLITE_LIMIT_LENGTH``, bytes). The package's
+#: longest value is a few kilobytes (an index page about 4 KB, a clause's English text about 3 KB);
+#: 100 kB leaves room for ``group_concat`` over a table while a page of 1000 rows stays under 100 MB.
+MAX_LENGTH = 100_000
+#: Longest SQL text (``SQLITE_LIMIT_SQL_LENGTH``, bytes).
+MAX_SQL_LENGTH = 100_000
+#: SQLite's hard heap limit for the server process (``PRAGMA hard_heap_limit``, bytes): an
+#: allocation past it fails with "out of memory" instead of growing the process.
+HEAP_LIMIT = 256 * 1024 * 1024
+#: SQL functions the server refuses: ``fts3_tokenizer`` returns the address of a tokenizer (and
+#: with two arguments would install one); ``fts5`` hands out a pointer to FTS5's API.
+DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "fts5"})
+
 #: The column Datasette shows for a row that another table links to.
 LABEL_COLUMNS = {"agencies": "name_zh", "clauses": "title", "sections": "title", "tasks": "text"}
+
+#: Links a row page adds below the row: (table, text, view, column): the rows of ``view`` whose
+#: ``column`` is the row's key. A unit's page links its tasks with names and English text.
+ROW_LINKS = [
+    {
+        "table": "agencies",
+        "text": "Every task of this unit, with the task in Chinese and English / 该单位的全部任务（中英文）",
+        "view": "assignments",
+        "column": "agency_id",
+    }
+]
+#: Boolean columns of the views (the tables' come from the descriptor).
+VIEW_BOOLEANS = {"agency_summary": ["collective"]}
 
 #: Where each view's columns come from, for their descriptions.
 VIEW_COLUMNS = {
@@ -65,7 +100,9 @@ VIEW_COLUMNS = {
     "clause_no": ("clauses", "clause_no"),
     "clause_label": ("clauses", "label"),
     "clause_title": ("clauses", "title"),
+    "clause_title_en": ("clauses", "title_en"),
     "task_text": ("tasks", "text"),
+    "task_text_en": ("tasks", "text_en"),
     "agency_id": ("agencies", "agency_id"),
     "unit_zh": ("agencies", "name_zh"),
     "unit_en": ("agencies", "name_en"),
@@ -86,6 +123,28 @@ SUMMARY_COLUMNS = {
     "counted as one body. / 1 表示“市级有关部门”，为多个部门的统称，不应计为一个单位。",
 }
 
+#: A term as the trigram index's MATCH takes it (one quoted phrase), in plain SQL.
+_PHRASE = "'\"' || replace(:q, '\"', '\"\"') || '\"'"
+#: Words under three characters have no trigram: found with instr on the table (ASCII case folded).
+_SHORT = "length(:q) < 3 AND ({})"
+
+
+def _short(columns: tuple[str, ...]) -> str:
+    return _SHORT.format(" OR ".join(f"instr(lower({c}), lower(:q))" for c in columns))
+
+
+#: The canned search: the index for terms of three or more characters, instr for shorter ones.
+SEARCH_SQL = (
+    "SELECT 'clause' AS kind, clause_no AS number, label, title, text, text_en FROM clauses\n"
+    f"WHERE clause_no IN (SELECT rowid FROM clauses_fts WHERE clauses_fts MATCH {_PHRASE})\n"
+    f"   OR ({_short(('title', 'text', 'title_en', 'text_en'))})\n"
+    "UNION ALL\n"
+    "SELECT 'task', task_no, NULL, NULL, text, text_en FROM tasks\n"
+    f"WHERE task_no IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH {_PHRASE})\n"
+    f"   OR ({_short(('text', 'text_en'))})\n"
+    "ORDER BY kind, number"
+)
+
 #: Canned queries: (title, description, SQL). Parameters are Datasette's ``:name``.
 QUERIES: dict[str, tuple[str, str, str]] = {
     "units_leading_most_tasks": (
@@ -99,21 +158,21 @@ QUERIES: dict[str, tuple[str, str, str]] = {
     "tasks_of_unit": (
         "Every task of a unit / 某单位的全部任务",
         "Give a unit's Chinese or English name or its agency_id, e.g. 市发展改革委.",
-        "SELECT task_no, clause_label, clause_title, task_text, role, position\n"
+        "SELECT task_no, clause_label, clause_title, task_text, task_text_en, role, position\n"
         "FROM assignments WHERE :unit IN (unit_zh, unit_en, agency_id)\n"
         "ORDER BY task_no",
     ),
     "clauses_without_tasks": (
         "Clauses without tasks / 没有分工任务的条款",
         "Clauses that no task of the annex is mapped to.",
-        "SELECT clause_no, label, section_title, title\n"
+        "SELECT clause_no, label, section_title, title, title_en\n"
         "FROM clauses WHERE clause_no NOT IN (SELECT clause_no FROM tasks)\n"
         "ORDER BY clause_no",
     ),
     "tasks_shared_by_two_units": (
         "Tasks shared by two units / 两个单位共同承担的任务",
         "Give two units by Chinese or English name or agency_id, e.g. 南岸区 and 重庆经开区.",
-        "SELECT a.task_no, a.clause_label, a.task_text, a.role AS role_a, b.role AS role_b\n"
+        "SELECT a.task_no, a.clause_label, a.task_text, a.task_text_en, a.role AS role_a, b.role AS role_b\n"
         "FROM assignments AS a JOIN assignments AS b ON b.task_no = a.task_no\n"
         "WHERE :unit_a IN (a.unit_zh, a.unit_en, a.agency_id)\n"
         "  AND :unit_b IN (b.unit_zh, b.unit_en, b.agency_id)\n"
@@ -121,13 +180,9 @@ QUERIES: dict[str, tuple[str, str, str]] = {
     ),
     "search": (
         "Search clauses and tasks / 搜索条款和任务",
-        "Chinese terms of any length, English words; several words must all appear.",
-        "SELECT 'clause' AS kind, clause_no AS number, label, title, text FROM clauses\n"
-        "WHERE clause_no IN (SELECT rowid FROM clauses_fts WHERE clauses_fts MATCH cqpolicy_fts_query(:q))\n"
-        "UNION ALL\n"
-        "SELECT 'task', task_no, NULL, NULL, text FROM tasks\n"
-        "WHERE task_no IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH cqpolicy_fts_query(:q))\n"
-        "ORDER BY kind, number",
+        "One term, Chinese or English, of any length, found as typed (letters in any case). Plain SQL: "
+        "copy it into any SQLite client. The search box on the tasks and clauses pages takes several words.",
+        SEARCH_SQL,
     ),
 }
 
@@ -178,15 +233,20 @@ def datasette_metadata(descriptor: dict[str, Any], database: str) -> dict[str, A
         }
         tables[name] = table
     from cqpolicy.build.citation import dataset_jsonld
-    from cqpolicy.build.database import SEARCHABLE, VIEWS
+    from cqpolicy.build.database import SEARCHABLE, VIEWS, search_columns
 
-    for name in SEARCHABLE:
+    searched: dict[str, dict[str, Any]] = {}
+    for resource in descriptor.get("resources", []):
+        if not isinstance(resource, dict) or resource.get("name") not in SEARCHABLE:
+            continue
+        name = str(resource["name"])
         if name in tables:
-            key = next(iter(r for r in descriptor["resources"] if r.get("name") == name))["schema"][
-                "primaryKey"
-            ]
-            tables[name]["fts_table"] = f"{name}_fts"
-            tables[name]["fts_pk"] = key[0] if isinstance(key, list) else key
+            schema = {"name": name, **resource["schema"]}
+            key = schema["primaryKey"]
+            searched[name] = {
+                "key": key[0] if isinstance(key, list) else key,
+                "columns": search_columns(schema),
+            }
     for name, (_, description) in VIEWS.items():
         columns = {
             column: columns_of.get(table, {}).get(field, "")
@@ -224,10 +284,28 @@ def datasette_metadata(descriptor: dict[str, Any], database: str) -> dict[str, A
                     name: {"title": title, "description": description, "sql": sql}
                     for name, (title, description, sql) in QUERIES.items()
                 },
-                "plugins": {PLUGIN: {"bigram_search": True}},
+                "plugins": {
+                    PLUGIN: {
+                        "search": searched,
+                        "booleans": _boolean_columns(descriptor),
+                        "links": ROW_LINKS,
+                    }
+                },
             }
         },
     }
+
+
+def _boolean_columns(descriptor: dict[str, Any]) -> dict[str, list[str]]:
+    """Each table's and view's boolean columns, which the pages show as true/false (not 1/0)."""
+    out = {name: list(columns) for name, columns in VIEW_BOOLEANS.items()}
+    for resource in descriptor.get("resources", []):
+        if isinstance(resource, dict) and resource.get("format") == "csv":
+            fields = resource.get("schema", {}).get("fields", [])
+            names = [f["name"] for f in fields if f.get("type") == "boolean"]
+            if names:
+                out[str(resource["name"])] = names
+    return out
 
 
 @contextlib.contextmanager
@@ -318,14 +396,75 @@ def check_served_database(root: Path, descriptor: dict[str, Any], files: dict[st
         )
 
 
+#: One conversion of ``printf``'s format: flags, width, precision (digits or ``*``), type.
+_CONVERSION = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d*))?(?:ll|l)?(.)", re.S)
+
+
+def bound_connection(connection: sqlite3.Connection) -> None:
+    """Bound what one query on ``connection`` can allocate, and refuse the pointer-returning functions.
+
+    ``printf`` (and its alias ``format``) is replaced by a guard that refuses a width or precision
+    over :data:`MAX_LENGTH` and otherwise calls SQLite's own ``printf`` on a private connection
+    with the same limits: SQLite 3.40 writes ``%.*c`` one character at a time, so
+    ``printf('%.*c', 9e8, 'x')`` runs 17 s inside one step, out of reach of the time limit, even
+    though the length limit leaves its result empty.
+    """
+    connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_LENGTH)
+    connection.execute(f"PRAGMA hard_heap_limit = {HEAP_LIMIT}")
+    printer = sqlite3.connect(":memory:", check_same_thread=False)
+    printer.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_LENGTH)
+
+    def guarded_printf(*args: Any) -> Any:
+        if args and isinstance(args[0], str):
+            _check_printf(args[0], args[1:])
+        marks = ", ".join("?" for _ in args)
+        return printer.execute(f"SELECT printf({marks})", args).fetchone()[0]
+
+    for name in ("printf", "format"):
+        connection.create_function(name, -1, guarded_printf, deterministic=True)
+    connection.set_authorizer(_authorize)
+
+
+def _check_printf(template: str, args: tuple[Any, ...]) -> None:
+    """Refuse a ``printf`` whose width or precision exceeds :data:`MAX_LENGTH` (a ValueError)."""
+    position = 0
+    for match in _CONVERSION.finditer(template):
+        if match[3] == "%":
+            continue
+        for part in (match[1], match[2]):
+            if part == "*":
+                value = args[position] if position < len(args) else 0
+                position += 1
+            else:
+                value = part or 0
+            try:
+                number = abs(int(float(value)))
+            except (TypeError, ValueError, OverflowError):
+                number = 0
+            if number > MAX_LENGTH:
+                raise ValueError(f"printf width or precision over {MAX_LENGTH}")
+        position += 1
+
+
+def _authorize(action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def check_port(host: str, port: int) -> None:
     """Refuse a port something else listens on (before starting Datasette, for a clear message).
+
+    The probe binds as the server does, with ``SO_REUSEADDR``: a port whose last connections
+    wait in TIME_WAIT (a server just stopped) is free for both.
 
     Raises:
         ServeError: the address is in use or cannot be bound.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

@@ -8,7 +8,8 @@ objects unable to call functions, and only its tables and ``sqlite_master`` are 
   descriptor's Table Schema gives (types, ``NOT NULL``, keys, ``CHECK`` constraints);
 - ``database-drift``: a table's rows or values differ from its CSV;
 - ``database-foreign-key``: ``PRAGMA foreign_key_check`` reports rows without their parent;
-- ``database-search-index``: a search index does not hold the texts of its table.
+- ``database-search-index``: a search index is not defined as the build defines it, or does not
+  hold the texts of its table.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cqpolicy.build.database import VIEWS, quote, search_columns, sql_value, table_sql, write_index
+from cqpolicy.build.database import (
+    VIEWS,
+    index_sql,
+    quote,
+    search_columns,
+    sql_value,
+    table_sql,
+    write_index,
+)
 from cqpolicy.findings import Finding
 from cqpolicy.package import resource_list, schema_fields, table_schema
 from cqpolicy.validate.data import Copy, copy_drift, new_finding, plain
@@ -166,10 +175,13 @@ def _index_matches(
     fields: list[dict[str, Any]],
     key: list[str],
 ) -> bool:
-    """Whether the index's stored segments equal those of an index written afresh from the CSV."""
-    if ("table", f"{table}_fts_data") not in defined:
-        return False
+    """Whether the index is defined as the build defines it (trigram tokenizer, external content) and
+    its stored segments equal those of an index written afresh from the CSV."""
     schema = {"name": table, "fields": fields, "primaryKey": key}
+    if ("table", f"{table}_fts_data") not in defined or defined.get(("table", f"{table}_fts")) != index_sql(
+        schema
+    ):
+        return False
     rows = [
         {n: plain(v) for n, v in zip(frame.columns, values, strict=True)}
         for values in frame.itertuples(index=False)
