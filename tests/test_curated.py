@@ -40,7 +40,7 @@ CASES = [
     ),
     (
         "bad-boolean",
-        edit_register(",true,municipal-department,", ",yes,municipal-department,"),
+        edit_register(",false,municipal-department,", ",yes,municipal-department,"),
         "name_en_official must be true or false",
     ),
     (

@@ -13,7 +13,12 @@ The rules:
 - the English has as many paragraphs as the Chinese (``translation-paragraphs``);
 - wherever a glossary term occurs in the Chinese, its one rendering occurs in the English of
   the same row (``translation-term-missing``), compared without regard to case so that a
-  rendering may start a sentence;
+  rendering may start a sentence. This is what keeps a term to one rendering across all the
+  texts: a text that renders 生态岛 some other way lacks the glossary's rendering and fails.
+  An occurrence inside a longer glossary term does not count (longest match, as a reader
+  reads): 生态岛 inside 重庆生态岛 is rendered by the longer term's own rendering, and a
+  legitimately different sense of a term is listed as the longer word it occurs in (人才生态环境,
+  the environment for talent, is not 生态环境, the eco-environment);
 - the glossary gives each term one rendering (``glossary-term-ambiguous``) and each
   rendering one term (``glossary-rendering-shared``), with a basis (``glossary-basis-missing``).
 """
@@ -76,8 +81,25 @@ def _has_number(number: str, text: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text) is not None
 
 
+def occurs(term_zh: str, text: str, glossary_terms: Iterable[str]) -> bool:
+    """Whether ``term_zh`` occurs in ``text`` other than inside a longer glossary term.
+
+    The longer terms that contain it are blanked out first, longest first, so that 生态岛 is
+    not found in 重庆生态岛 and 生态环境 not in 广阳岛长江生态环境野外科学观测研究站.
+    """
+    if term_zh not in text:
+        return False
+    longer = sorted(
+        (t for t in glossary_terms if len(t) > len(term_zh) and term_zh in t), key=len, reverse=True
+    )
+    for word in longer:
+        text = text.replace(word, "\0")
+    return term_zh in text
+
+
 def pair_problems(pair: Pair, glossary: Iterable[Term]) -> list[Problem]:
     """Everything wrong with one translated text."""
+    glossary = list(glossary)
     if not pair.zh.strip():
         return []
     if not pair.en.strip():
@@ -114,8 +136,9 @@ def pair_problems(pair: Pair, glossary: Iterable[Term]) -> list[Problem]:
             )
         )
     folded = pair.en.casefold()
+    terms_zh = [t.term_zh for t in glossary]
     for term in glossary:
-        if term.term_zh in pair.zh and term.term_en.casefold() not in folded:
+        if occurs(term.term_zh, pair.zh, terms_zh) and term.term_en.casefold() not in folded:
             out.append(
                 Problem(
                     "translation-term-missing",

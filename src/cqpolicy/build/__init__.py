@@ -485,7 +485,7 @@ def _descriptor(
     document = {
         key: (value.isoformat() if hasattr(value, "isoformat") else value)
         for key, value in document_row.items()
-        if key not in ("preamble", "preamble_en", "addressees")
+        if key not in ("preamble", "preamble_en", "addressees", "addressees_en", "publication_note_en")
     }
     document["status_note"] = metadata.get("status_note")
     document["official_url"] = metadata.get("official_url")

@@ -11,7 +11,11 @@ old English text, and renumbering (a task inserted early) changes nothing:
 - ``document.csv`` (field, text_zh, text_en, note), with the fields ``title``,
   ``annex_title`` and ``preamble:1``, ``preamble:2``, ... (one row per paragraph), gives
   ``document.title_en``, ``document.annex_title_en`` and ``document.preamble_en``, joined by
-  ``field``; a row whose ``text_zh`` is not the current Chinese is stale;
+  ``field``; a row whose ``text_zh`` is not the current Chinese is stale. The optional fields
+  ``addressees`` (the addressee line) and ``publication_note`` (（此件公开发布）, present when
+  the text says it) give ``document.addressees_en`` and ``document.publication_note_en``;
+  without a row they stay empty, so that translations made before these columns existed
+  (1.2.0 and earlier) still build;
 - ``sections.csv`` and ``clauses.csv`` (title_zh, title_en, note), keyed by the Chinese
   title, give the ``title_en`` of sections and clauses;
 - ``glossary.csv`` (term_zh, term_en, basis) is the one rendering of each recurring name
@@ -33,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from cqpolicy.build.curated import read_csv
+from cqpolicy.build.parse import PUBLIC_RELEASE
 from cqpolicy.errors import RegisterError
 from cqpolicy.translation import Pair, Term, problems
 
@@ -247,3 +252,19 @@ def _document_row(row: Row, tr: Translations, join: _Join) -> None:
             english.append(text)
         join.pairs.append(Pair("document", number, f"preamble_en (paragraph {index})", paragraph, text or ""))
     row["preamble_en"] = "\n".join(english) if english and len(english) == len(paragraphs) else None
+    _optional_document_text(row, tr, join, "addressees", row["addressees"], "the addressee line")
+    note = PUBLIC_RELEASE if row["publicly_released"] else ""
+    _optional_document_text(row, tr, join, "publication_note", note, "the publication note")
+
+
+def _optional_document_text(row: Row, tr: Translations, join: _Join, name: str, zh: str, what: str) -> None:
+    """``<name>_en``: from the ``name`` row of document.csv when there is one, else empty.
+
+    The rows are optional (older translations have none); a row that is there must be current.
+    """
+    field_en = f"{name}_en"
+    row[field_en] = None
+    if not zh or name not in tr.document:
+        return  # no row: no English; a row for a note the text lacks is reported as left over
+    row[field_en] = join.text(tr.document, "document.csv", name, zh, what)
+    join.pairs.append(Pair("document", row["document_number"], field_en, zh, row[field_en] or ""))

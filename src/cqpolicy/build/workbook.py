@@ -27,6 +27,7 @@ _LONG_TEXT = {
     "text_en",
     "preamble",
     "preamble_en",
+    "addressees_en",
     "title_en",
     "description",
     "basis",

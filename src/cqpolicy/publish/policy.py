@@ -58,6 +58,8 @@ def escape(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", text.translate(_SPECIAL))
 
 
+#: The publication note as the text writes it (the document table records it as publicly_released).
+PUBLIC_RELEASE = "（此件公开发布）"
 #: What the page shows where a text has no English yet (a package built with --allow-untranslated).
 NO_ENGLISH = "*(English not yet available · 尚无英文译文)*"
 
@@ -111,6 +113,14 @@ def untranslated_count(tables: dict[str, list[Row]]) -> int:
     return sum(1 for zh, en in pairs if zh and not (en and str(en).strip()))
 
 
+def _publication_note(document: Row) -> list[str]:
+    """（此件公开发布） and its English, where the text carries the note; older packages lack the English."""
+    if not document.get("publicly_released"):
+        return []
+    english = document.get("publication_note_en")
+    return [f"{PUBLIC_RELEASE}" + (f" · {escape(english)}" if english else ""), ""]
+
+
 def render_policy_page(tables: dict[str, list[Row]]) -> str:
     """The page as Markdown text (deterministic: same tables, same bytes)."""
     document = tables["document"][0]
@@ -129,6 +139,7 @@ def render_policy_page(tables: dict[str, list[Row]]) -> str:
         "",
         f"{escape(document['document_number'])} · {escape(document['issuer'])} · {document['date_written']}",
         "",
+        *_publication_note(document),
         "> The English is this package's own translation, reviewed against the Chinese; it is "
         "**unofficial**: there is no official English version. Names and recurring terms follow "
         "the [glossary](../data/glossary.csv); the units' English names and their sources are in "
@@ -157,6 +168,8 @@ def render_policy_page(tables: dict[str, list[Row]]) -> str:
         )
     lines.append("- [附件任务 · Annex tasks by clause](#annex)")
     lines += ["", escape(document["addressees"] or ""), ""]
+    if document.get("addressees_en"):
+        lines += [f"> {escape(document['addressees_en'])}", ""]
     lines += _paragraphs(document["preamble"])
     lines.append("")
     lines += _paragraphs(document["preamble_en"], "> ") or [f"> {NO_ENGLISH}"]

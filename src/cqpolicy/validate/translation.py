@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cqpolicy.build.parse import PUBLIC_RELEASE
 from cqpolicy.findings import Finding
 from cqpolicy.translation import Pair, Term, problems
 
@@ -29,6 +30,10 @@ COLUMNS = [
     ("clauses", "clause_no", "text", "text_en"),
     ("tasks", "task_no", "text", "text_en"),
 ]
+#: Texts whose English is optional (packages built before these columns existed have none):
+#: checked only where the English column exists and holds a text. The publication note's
+#: Chinese is the fixed （此件公开发布）, stated by ``publicly_released``.
+OPTIONAL = [("document", "document_number", "addressees", "addressees_en")]
 #: Show at most this many findings per check; one more finding counts the rest.
 MAX_FINDINGS = 20
 
@@ -46,7 +51,21 @@ def _pairs(tables: dict[str, pd.DataFrame]) -> list[Pair]:
         for _, row in frame.iterrows():
             english = _text(row[en]) if en in frame.columns else ""
             pairs.append(Pair(table, str(row[key]), en, _text(row[zh]), english))
+    for table, key, zh, en in OPTIONAL:
+        frame = tables.get(table)
+        if frame is None or zh not in frame.columns or en not in frame.columns:
+            continue
+        for _, row in frame.iterrows():
+            if _text(row[en]):
+                pairs.append(Pair(table, str(row[key]), en, _text(row[zh]), _text(row[en])))
     document = tables.get("document")
+    if document is not None and "publication_note_en" in document.columns:
+        for _, row in document.iterrows():
+            note = _text(row["publication_note_en"])
+            if note:
+                pairs.append(
+                    Pair("document", str(row["document_number"]), "publication_note_en", PUBLIC_RELEASE, note)
+                )
     if document is not None and "preamble" in document.columns:
         for _, row in document.iterrows():
             chinese = _text(row["preamble"])
