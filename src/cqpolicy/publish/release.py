@@ -8,7 +8,12 @@ every step has succeeded:
    new source (and its ``<stem>.meta.json`` / ``<stem>.corrections.csv``) archived in it and
    named in ``package.json``;
 3. build the package from it and diff it against the current package
-   (:mod:`cqpolicy.diff`); stop if nothing differs;
+   (:mod:`cqpolicy.diff`); stop if nothing differs, and stop if the version released has
+   facts from the official record (:data:`RECORD_FACTS`) the new source does not give,
+   unless ``without_record``. The build takes the filled rows of
+   ``sources/translations/pending.csv`` into the translation files and lists there the texts
+   still without English (:mod:`cqpolicy.build.pending`): a release missing English stops
+   and leaves that list;
 4. bump the version in the staged ``package.json`` by the diff's ``suggested_bump`` and build
    again, so the package carries its new version exactly as ``make publish`` will rebuild it;
 5. validate that build (:func:`cqpolicy.validate.validate_package`);
@@ -39,6 +44,10 @@ from cqpolicy.diff.model import Bump, DiffResult, Side
 from cqpolicy.errors import CqpolicyError, InputError, RegisterError
 
 Status = Literal["released", "unchanged", "dry-run"]
+
+#: The facts of the ``document`` table that come from the official record (the portal page's
+#: metadata or the ``<stem>.meta.json`` sidecar), not from the policy's text.
+RECORD_FACTS = ("date_published", "index_number", "subject", "category", "official_url", "status_note")
 
 #: Where the repository keeps the page ``cqpolicy report`` writes (``make publish`` refreshes it too).
 REPORT_DIR = "docs/report"
@@ -80,6 +89,7 @@ def release_package(
     release_date: str | None = None,
     dry_run: bool = False,
     validate: Callable[[Path], tuple[bool, str]] | None = None,
+    without_record: bool = False,
 ) -> ReleaseResult:
     """Build, validate, diff, version, document and publish a new package version; see the module docstring.
 
@@ -89,9 +99,12 @@ def release_package(
         release_date: ISO date for the CHANGELOG heading (default: today).
         dry_run: Do everything in the temporary directory and change nothing.
         validate: ``package dir -> (valid, summary)``; default :func:`cqpolicy.validate.validate_package`.
+        without_record: Release even when the new source gives none of the official record's facts
+            (:data:`RECORD_FACTS`) that the current version has; the CHANGELOG says which were dropped.
 
     Raises:
-        InputError: an input is missing or unusable (exit code 2).
+        InputError: an input is missing or unusable, or the official record's facts would be
+            lost without ``without_record`` (exit code 2).
         SourceError, RegisterError: the new source or a curated file is wrong (exit code 1).
         ReleaseError: the new package is invalid (exit code 1).
     """
@@ -100,7 +113,7 @@ def release_package(
     paths = _check_inputs(source, root)
     date = _check_date(release_date)
     with directory_lock(root, "release"):
-        return _release_locked(source, root, paths, date, dry_run, validate)
+        return _release_locked(source, root, paths, date, dry_run, validate, without_record)
 
 
 def _release_locked(
@@ -110,6 +123,7 @@ def _release_locked(
     date: str,
     dry_run: bool,
     validate: Callable[[Path], tuple[bool, str]] | None,
+    without_record: bool = False,
 ) -> ReleaseResult:
     from cqpolicy.build import build_package
     from cqpolicy.diff.compare import diff_packages
@@ -135,13 +149,20 @@ def _release_locked(
         shown = root / "sources"  # errors and review files name the repository's own sources/
         try:
             first = build_package(
-                source=staged / archived, out=work / "first", sources_dir=staged, shown_sources=shown
+                source=staged / archived,
+                out=work / "first",
+                sources_dir=staged,
+                shown_sources=shown,
+                write_pending=True,
             )
         except CqpolicyError as error:
             if error.path is not None and Path(error.path).is_relative_to(work):
                 raise error.at_path(source) from None  # name the file the user gave, not the staged copy
             raise
         messages.extend(f"warning: {warning}" for warning in first.warnings)
+        dropped = dropped_record_facts(root / "datapackage.json", work / "first" / "datapackage.json")
+        if dropped and not without_record:
+            raise InputError(record_refusal(dropped, old_version, source, archived))
         old = load_package_data(root, Side(source=str(root), kind="directory"))
         new = load_package_data(work / "first", Side(source=str(source), kind="directory"))
         result = diff_packages(old, new)
@@ -153,7 +174,13 @@ def _release_locked(
         package_meta["version"] = new_version
         package_meta["released"] = date
         _write_json(staged / "package.json", package_meta)
-        build_package(source=staged / archived, out=work / "package", sources_dir=staged, shown_sources=shown)
+        build_package(
+            source=staged / archived,
+            out=work / "package",
+            sources_dir=staged,
+            shown_sources=shown,
+            write_pending=True,
+        )
 
         valid, summary = (validate or _validate)(work / "package")
         if not valid:
@@ -164,6 +191,9 @@ def _release_locked(
         messages.append(summary)
 
         section = changelog_section(result, new_version, date)
+        if dropped:
+            section = _fold(section, record_note(dropped))
+            messages.append(f"warning: released without the official record's {', '.join(dropped)}")
         changelog = insert_changelog_section(
             paths["changelog"].read_text(encoding="utf-8"), section, new_version
         )
@@ -182,6 +212,7 @@ def _release_locked(
             "sources/package.json": staged / "package.json",
             "CHANGELOG.md": work / "CHANGELOG.md",
             **{f"sources/{name}": staged / name for name in _companions(archived, staged)},
+            **_changed_translations(root / "sources" / "translations", staged / "translations"),
         }
         if readme is not None:
             curated["README.md"] = work / "README.md"
@@ -212,6 +243,42 @@ def _check_inputs(source: Path, root: Path) -> dict[str, Path]:
         if not path.is_file():
             raise InputError("is missing; a release needs the repository's curated files", path=path)
     return paths
+
+
+def _document(descriptor: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(descriptor.read_text(encoding="utf-8")).get("document")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def dropped_record_facts(old: Path, new: Path) -> list[str]:
+    """The official record's facts the package at descriptor ``old`` has and the one at ``new`` lacks."""
+    before, after = _document(old), _document(new)
+    return [
+        fact for fact in RECORD_FACTS if before.get(fact) not in (None, "") and after.get(fact) in (None, "")
+    ]
+
+
+def record_refusal(dropped: list[str], version: str, source: Path, archived: str) -> str:
+    """The sentence refusing a release that would lose the official record's ``dropped`` facts."""
+    sidecar = source.with_name(Path(archived).stem + ".meta.json")
+    return (
+        f"version {version} has the official record's {', '.join(dropped)}, which {source} does not give "
+        f"(no page metadata, no sidecar); write {'it' if len(dropped) == 1 else 'them'} into {sidecar} "
+        "(keys as in the current sources/*.meta.json, checked against the official record), "
+        "or pass --without-record to release without them"
+    )
+
+
+def record_note(dropped: list[str]) -> str:
+    """The CHANGELOG entry of a release made with ``--without-record``."""
+    return (
+        "### Removed\n\n"
+        f"- The official record's facts {', '.join(dropped)} are not in this version: its source gives "
+        "none of them (released with `--without-record`); see the previous version for their values.\n"
+    )
 
 
 def _check_date(value: str | None) -> str:
@@ -258,6 +325,16 @@ def _stage_source(source: Path, sources: Path, staged: Path) -> str:
             )
         target.write_bytes(new_bytes)
     return source.name
+
+
+def _changed_translations(current: Path, staged: Path) -> dict[str, Path]:
+    """The translation files the build changed (filled rows of pending.csv taken in, pending.csv itself)."""
+    out = {}
+    for path in sorted(staged.glob("*.csv")) if staged.is_dir() else []:
+        before = current / path.name
+        if not before.is_file() or before.read_bytes() != path.read_bytes():
+            out[f"sources/translations/{path.name}"] = path
+    return out
 
 
 def _validate(package: Path) -> tuple[bool, str]:
