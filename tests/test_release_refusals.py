@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cqpolicy.build import build_package
 from cqpolicy.cli import main
-from cqpolicy.errors import InputError
+from cqpolicy.errors import InputError, RegisterError
 from cqpolicy.publish.release import RECORD_FACTS, release_package
 
 HERE = Path(__file__).resolve().parent
@@ -129,3 +129,48 @@ def test_the_archived_mirror_given_as_an_amendment_is_refused(repo: Path, tmp_pa
         "clean copy of the official text\n"
     )
     assert snapshot(repo) == before
+
+
+REWORDED = "加快建设铁路枢纽东环线和货运环线，打通明月山东向交通瓶颈，全面提升多式联运水平。"
+BEFORE = "加快建设铁路枢纽东环线，打通明月山东向交通瓶颈，提升多式联运水平。"
+
+
+def keep_old_english(repo: Path, note: str) -> int:
+    """Give the reworded task the English of its previous wording; return the row's line."""
+    import csv
+    import io
+
+    path = repo / "sources" / "translations" / "task_texts.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    old_english = next(r["text_en"] for r in rows if r["text_zh"] == BEFORE)
+    index = next(i for i, r in enumerate(rows) if r["text_zh"] == REWORDED)
+    rows[index].update(text_en=old_english, note=note)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    lines = buffer.getvalue().split("\n")
+    return 1 + next(number for number, text in enumerate(lines) if REWORDED in text)
+
+
+def test_the_old_english_beside_changed_chinese_is_refused(repo: Path) -> None:
+    line = keep_old_english(repo, "kept")
+    before = snapshot(repo)
+    with pytest.raises(RegisterError) as caught:
+        release_package(AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid)
+    assert str(caught.value) == (
+        f"{repo / 'sources' / 'translations' / 'task_texts.csv'}, line {line}: the English of task 11 is the "
+        "previous version's English, word for word, but its Chinese changed; translate the new Chinese, "
+        "or, if the English still says exactly what it says, start the row's note with 'Reviewed: '"
+    )
+    assert caught.value.exit_code == 1
+    assert snapshot(repo) == before
+
+
+def test_the_old_english_passes_when_the_note_says_it_was_reviewed(repo: Path) -> None:
+    keep_old_english(repo, "Reviewed: the freight ring line is implied by the hub's ring lines.")
+    result = release_package(
+        AMENDED / "amended-2023.txt", repo, release_date="2026-12-01", validate=_valid, dry_run=True
+    )
+    assert result.status == "dry-run"

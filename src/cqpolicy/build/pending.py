@@ -39,6 +39,9 @@ KINDS: dict[str, tuple[str, list[str], str, str]] = {
     "section_title": ("sections.csv", ["title_zh", "title_en", "note"], "title_zh", "title_en"),
     "clause_title": ("clauses.csv", ["title_zh", "title_en", "note"], "title_zh", "title_en"),
 }
+#: How a translation row's note says the English was kept on purpose for a changed Chinese text
+#: (``release`` refuses the previous English kept beside changed Chinese otherwise).
+REVIEWED_MARK = "Reviewed: "
 #: What ``reviewed`` may say to mean yes.
 YES = {"yes", "y", "true", "1", "reviewed", "是"}
 
@@ -226,8 +229,7 @@ def absorbed_files(directory: Path, rows: list[PendingRow], current: set[str]) -
 
 
 def _note(row: PendingRow) -> str:
-    if row.note.strip():
-        return row.note.strip()
+    note = row.note.strip()
     if row.is_reviewed and row.text_en.strip() == row.previous_text_en.strip():
-        return "Reviewed: the previous English still holds for the changed Chinese."
-    return "Translated from pending.csv."
+        return REVIEWED_MARK + (note or "the previous English still holds for the changed Chinese.")
+    return note or "Translated from pending.csv."

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cqpolicy.diff.bump import SEMVER, bump_version
+from cqpolicy.diff.compare import PackageData
 from cqpolicy.diff.model import Bump, DiffResult, Side
 from cqpolicy.errors import CqpolicyError, InputError, RegisterError
 
@@ -166,6 +167,9 @@ def _release_locked(
         old = load_package_data(root, Side(source=str(root), kind="directory"))
         new = load_package_data(work / "first", Side(source=str(source), kind="directory"))
         result = diff_packages(old, new)
+        kept = kept_english(old, new, staged / "translations", shown / "translations")
+        if kept:
+            raise RegisterError(kept[0] + (f" ({len(kept) - 1} more like it)" if len(kept) > 1 else ""))
         if not result.has_changes:
             messages.append(f"nothing to release: {source} gives the same package as version {old_version}")
             return ReleaseResult("unchanged", old_version, old_version, "none", result, "", messages)
@@ -259,6 +263,54 @@ def dropped_record_facts(old: Path, new: Path) -> list[str]:
     return [
         fact for fact in RECORD_FACTS if before.get(fact) not in (None, "") and after.get(fact) in (None, "")
     ]
+
+
+def kept_english(old: PackageData, new: PackageData, translations: Path, shown: Path) -> list[str]:
+    """Clauses and tasks whose Chinese changed but whose English is the old text's, word for word.
+
+    A row whose note starts with :data:`~cqpolicy.build.pending.REVIEWED_MARK` (written when a
+    ``pending.csv`` row says ``reviewed``) was kept on purpose and passes.
+    """
+    from cqpolicy.build.curated import read_csv
+    from cqpolicy.build.pending import REVIEWED_MARK
+
+    out = []
+    for table, key, file in (
+        ("clauses", "clause_no", "clause_texts.csv"),
+        ("tasks", "task_no", "task_texts.csv"),
+    ):
+        before, after = old.tables.get(table), new.tables.get(table)
+        if (
+            before is None
+            or after is None
+            or not {"text", "text_en"} <= set(before.columns) & set(after.columns)
+        ):
+            continue
+        texts_of: dict[str, set[str]] = {}
+        for values in before.rows:
+            row = dict(zip(before.columns, values, strict=True))
+            if row["text_en"]:
+                texts_of.setdefault(str(row["text_en"]), set()).add(str(row["text"]))
+        path = translations / file
+        notes = (
+            {r["text_zh"]: (r["note"], r["_line"]) for r in read_csv(path, [key, "text_zh"])}
+            if path.is_file()
+            else {}
+        )
+        for values in after.rows:
+            row = dict(zip(after.columns, values, strict=True))
+            english, chinese = str(row["text_en"] or ""), str(row["text"])
+            if not english or chinese in texts_of.get(english, {chinese}):
+                continue
+            note, line = notes.get(chinese, ("", "?"))
+            if note.startswith(REVIEWED_MARK):
+                continue
+            out.append(
+                f"{shown / file}, line {line}: the English of {table[:-1]} {row[key]} is the previous "
+                "version's English, word for word, but its Chinese changed; translate the new Chinese, or, "
+                f"if the English still says exactly what it says, start the row's note with {REVIEWED_MARK!r}"
+            )
+    return out
 
 
 def record_refusal(dropped: list[str], version: str, source: Path, archived: str) -> str:
