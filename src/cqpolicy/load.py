@@ -75,7 +75,8 @@ def load(
             (as ``cqpolicy pack`` writes it). Default: the current directory if it holds a
             ``datapackage.json``, else the checkout the toolkit is installed from. Also a
             released version such as ``"1.0.0"``, read from the git history of the repository
-            holding the current directory (:mod:`cqpolicy.versions`), or the ``http(s)://`` URL
+            holding the current directory, else of the checkout the toolkit is installed from
+            (:mod:`cqpolicy.versions`), or the ``http(s)://`` URL
             of a published zip, downloaded once into ``cache`` and checked against ``sha256``.
         sha256: The published zip's sha256, required with a URL.
         cache: Where downloaded zips are kept (default: the user's cache directory).
@@ -119,10 +120,13 @@ def _load_version(version: str, format: Literal["parquet", "csv"]) -> dict[str, 
     """A released version, exported from git history into a temporary directory, then read."""
     import tempfile
 
+    from cqpolicy.diff.revisions import git_toplevel
     from cqpolicy.versions import export_version
 
+    # The repository holding the current directory, else the checkout the toolkit runs from.
+    root = Path.cwd() if git_toplevel(Path.cwd()) is not None else _CHECKOUT
     with tempfile.TemporaryDirectory(prefix="cqpolicy-version-") as tmp:
-        return _load_path(export_version(version, Path(tmp)), format)
+        return _load_path(export_version(version, Path(tmp), root), format)
 
 
 def _load_path(path: Path | str | None, format: Literal["parquet", "csv"]) -> dict[str, pd.DataFrame]:
