@@ -29,6 +29,7 @@ breaks a rule of :mod:`cqpolicy.translation` fails the build either way.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -216,12 +217,16 @@ class _Join:
             return None
         return entry.text_en
 
-    def unused(self, entries: dict[str, Entry], file: str) -> list[str]:
-        """Rows that match no text of this publication: changed or removed Chinese."""
+    def unused(self, entries: dict[str, Entry], file: str, replaced: Set[str] = frozenset()) -> list[str]:
+        """Rows that match no text of this publication: changed or removed Chinese.
+
+        ``replaced`` are the previous wordings a filled ``pending.csv`` row takes the place of:
+        the build removes those rows, so they are not left over.
+        """
         return [
             f"{entry.path}, line {entry.line}"
             for key, entry in entries.items()
-            if (file, key) not in self.used
+            if (file, key) not in self.used and entry.text_zh not in replaced
         ]
 
 
@@ -278,10 +283,11 @@ def attach_translations(
         join.pairs.append(Pair("tasks", str(row["task_no"]), "text_en", row["text"], row["text_en"] or ""))
     for row in tables["document"]:
         _document_row(row, tr, join)
+    replaced = {row.previous_text_zh for row in tr.pending if row.filled and row.previous_text_zh}
     leftover = [
-        *join.unused(tr.clauses, "clause_texts.csv"),
-        *join.unused(tr.tasks, "task_texts.csv"),
-        *join.unused(tr.document, "document.csv"),
+        *join.unused(tr.clauses, "clause_texts.csv", replaced),
+        *join.unused(tr.tasks, "task_texts.csv", replaced),
+        *join.unused(tr.document, "document.csv", replaced),
     ]
     stale = f"; rows matching no current text (stale): {_first(leftover)}" if leftover else ""
     translations.needed = [_with_previous(row, tr, join.used) for row in join.needed]
