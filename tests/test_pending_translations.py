@@ -211,3 +211,24 @@ def test_translation_files_are_rewritten_byte_for_byte() -> None:
         key = "" if columns[0] == zh else first[columns[0]]
         row = PendingRow(kind, key, first[zh], text_en=first[en], note=first["note"])
         assert absorbed_files(FROZEN / "translations", [row], set())[file] == path.read_bytes(), kind
+
+
+def test_a_draft_built_elsewhere_leaves_the_sources_alone(tmp_path: Path) -> None:
+    shutil.copytree(FROZEN, tmp_path / "sources")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "sources" / "translations").iterdir()}
+    done = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--source",
+            str(AMENDED / "amended-2023.txt"),
+            "--sources-dir",
+            str(tmp_path / "sources"),
+            "--out",
+            str(tmp_path / "draft"),
+            "--allow-untranslated",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "no English: " in done.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "sources" / "translations").iterdir()} == before

@@ -116,7 +116,8 @@ def build(source: Path | None, out: Path, sources_dir: Path | None, allow_untran
     Writes into a temporary directory and moves the result into place only when
     everything succeeded, so a failed build leaves OUT untouched. A clause, task or
     preamble paragraph whose Chinese has no reviewed English in sources/translations/
-    fails the build (exit 1) unless --allow-untranslated; either way it is listed in
+    fails the build (exit 1) unless --allow-untranslated. When OUT holds the sources
+    directory (building the repository in place, the default), either way it is listed in
     sources/translations/pending.csv, and the filled rows of that file (text_en) are
     taken into the translation files by the next build or release.
 
@@ -124,12 +125,15 @@ def build(source: Path | None, out: Path, sources_dir: Path | None, allow_untran
     """
     from cqpolicy.build import build_package
 
+    # pending.csv is written when the build replaces the repository's own package (its sources
+    # inside OUT): a draft built elsewhere leaves the curated files as they are.
+    translations = (sources_dir or Path("sources")) / "translations"
     result = build_package(
         source=source,
         out=out,
         sources_dir=sources_dir,
         allow_untranslated=allow_untranslated,
-        write_pending=True,
+        write_pending=translations.resolve().is_relative_to(out.resolve()),
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
