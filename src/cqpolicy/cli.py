@@ -93,14 +93,24 @@ def build(source: Path | None, out: Path, sources_dir: Path | None, allow_untran
     Writes into a temporary directory and moves the result into place only when
     everything succeeded, so a failed build leaves OUT untouched. A clause, task or
     preamble paragraph whose Chinese has no reviewed English in sources/translations/
-    fails the build (exit 1) unless --allow-untranslated.
+    fails the build (exit 1) unless --allow-untranslated. When OUT holds the sources
+    directory (building the repository in place, the default), either way it is listed in
+    sources/translations/pending.csv, and the filled rows of that file (text_en) are
+    taken into the translation files by the next build or release.
 
     Example: cqpolicy build --source sources/000_75cbbf2a9912bf4b.txt --out .
     """
     from cqpolicy.build import build_package
 
+    # pending.csv is written when the build replaces the repository's own package (its sources
+    # inside OUT): a draft built elsewhere leaves the curated files as they are.
+    translations = (sources_dir or Path("sources")) / "translations"
     result = build_package(
-        source=source, out=out, sources_dir=sources_dir, allow_untranslated=allow_untranslated
+        source=source,
+        out=out,
+        sources_dir=sources_dir,
+        allow_untranslated=allow_untranslated,
+        write_pending=translations.resolve().is_relative_to(out.resolve()),
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -126,7 +136,9 @@ def pack(package: Path, dist: Path | None, allow_unreleased: bool) -> None:
 
     The zip holds datapackage.json, the data files, a README for readers, the
     summary page and charts, the citation records, sources/, licence and
-    changelog; validate, diff and load accept it as it is. Only a released
+    changelog; validate, diff and load accept it as it is. The zip of a
+    released version is recorded (version, file, sha256, bytes) in
+    releases.csv, which cqpolicy versions lists. Only a released
     version is packed: exit code 1 when the data differ from the release their
     version names (use --allow-unreleased), 2 when the package is unusable.
 
@@ -137,6 +149,11 @@ def pack(package: Path, dist: Path | None, allow_unreleased: bool) -> None:
     result = pack_package(package, dist, allow_unreleased=allow_unreleased)
     if not result.released:
         click.echo("warning: these data are not a released version; the zip is marked +unreleased", err=True)
+    else:
+        from cqpolicy.versions import record_packed
+
+        recorded = record_packed(package, result.path)
+        click.echo(f"recorded its sha256 in {recorded}; commit it with the release", err=True)
     click.echo(str(result.path))
 
 
@@ -282,6 +299,34 @@ def diff(old: str, new: str, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("repository", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A table for people, or JSON for tools (a list of objects with version, date, "
+    "document_number, commit, zip_sha256).",
+)
+@_friendly_errors
+def versions(repository: Path, fmt: str) -> None:
+    """List the released versions: version, date, document number, commit and zip sha256.
+
+    Read from the git history of the repository holding REPOSITORY (default: the current
+    directory): a version is released in the oldest commit whose datapackage.json has it.
+    The zip sha256 is the one cqpolicy pack recorded in releases.csv (none for a version
+    packed before it existed). Each version can be read back with cqpolicy.load("1.0.0")
+    or compared with cqpolicy diff 1.0.0 1.2.0. Exit codes: 0 listed, 2 not a git repository.
+
+    Example: cqpolicy versions --format json
+    """
+    from cqpolicy.versions import list_versions, render_versions
+
+    click.echo(render_versions(list_versions(repository), fmt), nl=False)
+
+
+@main.command()
 @click.option(
     "--source",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -297,8 +342,15 @@ def diff(old: str, new: str, fmt: str) -> None:
 )
 @click.option("--date", "release_date", default=None, help="Release date for the CHANGELOG (default: today).")
 @click.option("--dry-run", is_flag=True, help="Do everything in a temporary directory, change nothing.")
+@click.option(
+    "--without-record",
+    is_flag=True,
+    help="Release even though the new source gives none of the official record's facts "
+    "(date_published, index_number, subject, category, official_url, status_note) that the current "
+    "version has; the CHANGELOG entry names the facts dropped.",
+)
 @_friendly_errors
-def release(source: Path, root: Path, release_date: str | None, dry_run: bool) -> None:
+def release(source: Path, root: Path, release_date: str | None, dry_run: bool, without_record: bool) -> None:
     """Release a new version of the package from a new source text.
 
     Builds into a temporary directory, validates, diffs against the current
@@ -313,7 +365,9 @@ def release(source: Path, root: Path, release_date: str | None, dry_run: bool) -
     """
     from cqpolicy.publish.release import release_package
 
-    result = release_package(source=source, root=root, release_date=release_date, dry_run=dry_run)
+    result = release_package(
+        source=source, root=root, release_date=release_date, dry_run=dry_run, without_record=without_record
+    )
     for line in result.messages:
         click.echo(line, err=True)
     if result.changelog:

@@ -23,11 +23,12 @@ from cqpolicy.build import curated
 from cqpolicy.build.citation import CITATION_FILES, citation_files
 from cqpolicy.build.conservation import check_conservation, check_sentence_ends, furniture_warnings
 from cqpolicy.build.database import database_bytes
-from cqpolicy.build.hygiene import control_character, refusal
+from cqpolicy.build.hygiene import artefact_refusal, control_character, refusal, text_artefact
 from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
 from cqpolicy.build.metadata import document_facts
-from cqpolicy.build.normalise import normalise_blocks
+from cqpolicy.build.normalise import normalise_blocks, to_simplified
 from cqpolicy.build.parse import Document, parse_document
+from cqpolicy.build.pending import PENDING_FILE, absorbed_files, merged_pending, pending_bytes
 from cqpolicy.build.tables import (
     Row,
     UnknownUnits,
@@ -37,11 +38,11 @@ from cqpolicy.build.tables import (
     section_table,
     task_table,
 )
-from cqpolicy.build.translations import attach_translations, load_translations
+from cqpolicy.build.translations import UntranslatedError, attach_translations, load_translations
 from cqpolicy.build.workbook import about_table_header_row, workbook_bytes
 from cqpolicy.build.write import csv_bytes, json_bytes, parquet_bytes, sha256
 from cqpolicy.errors import InputError, RegisterError, SourceError
-from cqpolicy.intake import Publication, read_publication
+from cqpolicy.intake import Block, Publication, read_publication
 
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 #: The Data Package profile the descriptor conforms to (vendored in ``resources/profiles/2.0``).
@@ -131,6 +132,7 @@ def build_package(
     *,
     shown_sources: Path | None = None,
     allow_untranslated: bool = False,
+    write_pending: bool = False,
 ) -> BuildResult:
     """Build the package from ``source`` into ``out``; see the module docstring.
 
@@ -144,6 +146,12 @@ def build_package(
     ``allow_untranslated`` (for drafting a new or amended text): then it gets no English and
     the result carries a warning.
 
+    With ``write_pending`` (the ``build`` and ``release`` commands) the texts without English
+    are listed in ``translations/pending.csv`` for the maintainer to fill, and its filled rows
+    are taken into the translation files, in the same transaction as the package when the
+    sources directory is inside ``out`` (:mod:`cqpolicy.build.pending`). Without it the filled
+    rows are used but nothing in the sources directory is written.
+
     Raises:
         InputError: the source or a curated file cannot be used (exit code 2).
         SourceError: the source text breaks the document's structure (exit code 1).
@@ -151,12 +159,26 @@ def build_package(
     """
     inputs = resolve_inputs(source, sources_dir, shown_sources)
     with directory_lock(out, "build"):
-        return _build_locked(inputs, out, allow_untranslated=allow_untranslated)
+        return _build_locked(inputs, out, allow_untranslated=allow_untranslated, write_pending=write_pending)
 
 
-def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool) -> BuildResult:
+def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool, write_pending: bool) -> BuildResult:
+    curated_files: dict[str, bytes] = {}
     try:
-        files, doc, counts, warnings = render_package(inputs, allow_untranslated=allow_untranslated)
+        files, doc, counts, warnings = render_package(
+            inputs, allow_untranslated=allow_untranslated, curated_out=curated_files
+        )
+    except UntranslatedError as error:
+        if not write_pending:
+            raise
+        pending = inputs.shown / "translations" / PENDING_FILE
+        rows = merged_pending(error.pending, error.needed, absorbed=False)
+        curated.replace_file(pending, pending_bytes(rows))
+        more = f" ({len(error.needed) - 1} more text(s) like it)" if len(error.needed) > 1 else ""
+        raise RegisterError(
+            f"{error.first}{more}; {pending} lists each text without English: fill in its text_en "
+            "(previous_text_en is the old English, a draft to start from) and run the command again",
+        ) from None
     except UnknownUnits as error:
         pending = inputs.shown / curated.PENDING_FILE
         one = len(error.missing) == 1
@@ -169,11 +191,27 @@ def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool) -> Bui
             path=inputs.source,
         ) from None
     _check_output(out, files)
+    translations = inputs.sources_dir / "translations"
+    inside = write_pending and translations.resolve().is_relative_to(out.resolve())
     with Transaction(out) as txn:
         for relative, data in files.items():
             txn.file(relative).write_bytes(data)
         txn.include(*PACKAGE_ENTRIES)
+        if inside:
+            prefix = translations.resolve().relative_to(out.resolve()).as_posix()
+            for name, data in curated_files.items():
+                txn.path(f"{prefix}/{name}").write_bytes(data)
         txn.commit()
+    if write_pending and not inside and curated_files:
+        with directory_lock(translations, "build"), Transaction(translations) as txn:
+            for name, data in curated_files.items():
+                txn.path(name).write_bytes(data)
+            txn.commit()
+    if curated_files.get(PENDING_FILE, b"\n").count(b"\n") > 1:
+        warnings.append(
+            f"{inputs.shown / 'translations' / PENDING_FILE} lists texts without English: fill in "
+            "each text_en and build again"
+        )
     return BuildResult(out=out, document=doc, counts=counts, warnings=warnings)
 
 
@@ -224,9 +262,13 @@ def _check_output(out: Path, files: dict[str, bytes]) -> None:
 
 
 def render_package(
-    inputs: Inputs, *, allow_untranslated: bool = False
+    inputs: Inputs, *, allow_untranslated: bool = False, curated_out: dict[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], Document, dict[str, int], list[str]]:
-    """Everything a build writes, as ``{relative path: bytes}``, without touching the disk."""
+    """Everything a build writes, as ``{relative path: bytes}``, without touching the disk.
+
+    ``curated_out`` receives the translation files that change (filled rows of ``pending.csv``
+    taken in) and the next ``pending.csv``, by file name.
+    """
     sd = inputs.sources_dir
     publication = read_publication(inputs.source)
     corrections = curated.load_corrections(inputs.corrections)
@@ -246,6 +288,9 @@ def render_package(
             raise
         # In a page, Word or PDF file the position counts paragraphs and table rows, not lines.
         raise SourceError(error.detail, path=error.path, line=error.line, unit="paragraph") from None
+    # The text the parser read, checked once its structure is known to be whole (a cut text is
+    # named as cut, not by the half annotation the cut left).
+    _check_artefacts(blocks, publication.form, inputs)
 
     codelists = curated.load_codelists(sd / "codelists")
     codes = {name: {row["code"] for row in rows} for name, rows in codelists.items()}
@@ -277,14 +322,19 @@ def render_package(
         **codelists,
     }
     translations_dir = sd / "translations"
+    translations = load_translations(translations_dir, inputs.shown / "translations")
     warnings.extend(
         attach_translations(
-            tables,
-            load_translations(translations_dir, inputs.shown / "translations"),
-            inputs.shown / "translations",
-            allow_untranslated=allow_untranslated,
+            tables, translations, inputs.shown / "translations", allow_untranslated=allow_untranslated
         )
     )
+    if curated_out is not None:
+        current = {str(row[column]) for name, column in _TEXTS for row in tables[name] if row[column]}
+        current.update(tables["document"][0]["preamble"].split("\n") if tables["document"] else [])
+        curated_out.update(absorbed_files(translations_dir, translations.pending, current))
+        if translations.needed or (translations_dir / PENDING_FILE).is_file():
+            waiting = merged_pending(translations.pending, translations.needed, absorbed=True)
+            curated_out[PENDING_FILE] = pending_bytes(waiting)
     schemas = load_table_schemas()
     files: dict[str, bytes] = {}
     resources_out: list[dict[str, Any]] = []
@@ -326,6 +376,37 @@ def render_package(
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
     warnings.extend(furniture_warnings(publication))  # last: what the reader dropped around the document
     return files, doc, counts, warnings
+
+
+def _check_artefacts(blocks: list[Block], form: str, inputs: Inputs) -> None:
+    """Refuse text that still carries a mirror's or a converter's artefacts once normalised.
+
+    Raises:
+        InputError: naming the line (or paragraph), the fragment and the corrections file.
+    """
+    for block in blocks:
+        for text in (block.text, *(block.cells or ())):
+            found = text_artefact(text, to_simplified(text))
+            if found:
+                archived = inputs.source.resolve().parent == inputs.sources_dir.resolve()
+                shown = inputs.shown / inputs.corrections.name if archived else inputs.corrections
+                raise InputError(
+                    artefact_refusal(found, str(shown)),
+                    path=inputs.source,
+                    line=block.at,
+                    unit="line" if form == "text" else "paragraph",
+                )
+
+
+#: The Chinese texts a translation row can stand for: (table, column).
+_TEXTS = (
+    ("clauses", "text"),
+    ("clauses", "title"),
+    ("tasks", "text"),
+    ("sections", "title"),
+    ("document", "title"),
+    ("document", "annex_title"),
+)
 
 
 #: Which curated code list each code-list column takes its values from.

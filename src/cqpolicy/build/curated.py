@@ -381,6 +381,14 @@ def load_overrides(path: Path) -> dict[int, tuple[int, str]]:
 MAX_PENDING_BYTES = 1 << 20
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` whole: written beside, then renamed, so a reader sees the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
 def write_pending(path: Path, missing: dict[str, list[int]]) -> Path:
     """Add the units the register lacks to a review file in the register's columns; return its path.
 

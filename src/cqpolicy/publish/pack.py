@@ -41,8 +41,9 @@ EXTRA_FOLDERS = ("docs/report", "sources")
 #: (``validate`` rebuilds from ``sources/``), the pages made from the data and the citation records.
 #: The licence and the changelog may be corrected after a release.
 RELEASED_WITH_THE_DATA = ("sources/", "docs/", *CITATION_FILES)
-#: Files in those folders that are not part of a package (review files of a failed build).
-_SKIPPED = re.compile(r"(^|/)(\.[^/]*|[^/]*\.pending\.csv)$")
+#: Files in those folders that are not part of a package (review files of a failed build, the
+#: translations waiting in ``sources/translations/pending.csv``).
+_SKIPPED = re.compile(r"(^|/)(\.[^/]*|[^/]*\.pending\.csv|pending\.csv)$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 _FIXED_TIME = (2022, 1, 25, 0, 0, 0)

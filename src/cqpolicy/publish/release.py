@@ -9,7 +9,12 @@ every step has succeeded:
    named in ``package.json`` with its sha256 (``source_sha256``: the anchor ``validate``
    checks, ``source-changed``);
 3. build the package from it and diff it against the current package
-   (:mod:`cqpolicy.diff`); stop if nothing differs;
+   (:mod:`cqpolicy.diff`); stop if nothing differs, and stop if the version released has
+   facts from the official record (:data:`RECORD_FACTS`) the new source does not give,
+   unless ``without_record``. The build takes the filled rows of
+   ``sources/translations/pending.csv`` into the translation files and lists there the texts
+   still without English (:mod:`cqpolicy.build.pending`): a release missing English stops
+   and leaves that list;
 4. bump the version in the staged ``package.json`` by the diff's ``suggested_bump`` and build
    again, so the package carries its new version exactly as ``make publish`` will rebuild it;
 5. validate that build (:func:`cqpolicy.validate.validate_package`);
@@ -37,10 +42,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cqpolicy.diff.bump import SEMVER, bump_version
+from cqpolicy.diff.compare import PackageData
 from cqpolicy.diff.model import Bump, DiffResult, Side
 from cqpolicy.errors import CqpolicyError, InputError, RegisterError
 
 Status = Literal["released", "unchanged", "dry-run"]
+
+#: The facts of the ``document`` table that come from the official record (the portal page's
+#: metadata or the ``<stem>.meta.json`` sidecar), not from the policy's text.
+RECORD_FACTS = ("date_published", "index_number", "subject", "category", "official_url", "status_note")
 
 #: Where the repository keeps the page ``cqpolicy report`` writes (``make publish`` refreshes it too).
 REPORT_DIR = "docs/report"
@@ -82,6 +92,7 @@ def release_package(
     release_date: str | None = None,
     dry_run: bool = False,
     validate: Callable[[Path], tuple[bool, str]] | None = None,
+    without_record: bool = False,
 ) -> ReleaseResult:
     """Build, validate, diff, version, document and publish a new package version; see the module docstring.
 
@@ -91,9 +102,12 @@ def release_package(
         release_date: ISO date for the CHANGELOG heading (default: today).
         dry_run: Do everything in the temporary directory and change nothing.
         validate: ``package dir -> (valid, summary)``; default :func:`cqpolicy.validate.validate_package`.
+        without_record: Release even when the new source gives none of the official record's facts
+            (:data:`RECORD_FACTS`) that the current version has; the CHANGELOG says which were dropped.
 
     Raises:
-        InputError: an input is missing or unusable (exit code 2).
+        InputError: an input is missing or unusable, or the official record's facts would be
+            lost without ``without_record`` (exit code 2).
         SourceError, RegisterError: the new source or a curated file is wrong (exit code 1).
         ReleaseError: the new package is invalid (exit code 1).
     """
@@ -102,7 +116,7 @@ def release_package(
     paths = _check_inputs(source, root)
     date = _check_date(release_date)
     with directory_lock(root, "release"):
-        return _release_locked(source, root, paths, date, dry_run, validate)
+        return _release_locked(source, root, paths, date, dry_run, validate, without_record)
 
 
 def _release_locked(
@@ -112,6 +126,7 @@ def _release_locked(
     date: str,
     dry_run: bool,
     validate: Callable[[Path], tuple[bool, str]] | None,
+    without_record: bool = False,
 ) -> ReleaseResult:
     from cqpolicy.build import build_package
     from cqpolicy.diff.compare import diff_packages
@@ -139,16 +154,26 @@ def _release_locked(
         shown = root / "sources"  # errors and review files name the repository's own sources/
         try:
             first = build_package(
-                source=staged / archived, out=work / "first", sources_dir=staged, shown_sources=shown
+                source=staged / archived,
+                out=work / "first",
+                sources_dir=staged,
+                shown_sources=shown,
+                write_pending=True,
             )
         except CqpolicyError as error:
             if error.path is not None and Path(error.path).is_relative_to(work):
                 raise error.at_path(source) from None  # name the file the user gave, not the staged copy
             raise
         messages.extend(f"warning: {warning}" for warning in first.warnings)
+        dropped = dropped_record_facts(root / "datapackage.json", work / "first" / "datapackage.json")
+        if dropped and not without_record:
+            raise InputError(record_refusal(dropped, old_version, source, archived))
         old = load_package_data(root, Side(source=str(root), kind="directory"))
         new = load_package_data(work / "first", Side(source=str(source), kind="directory"))
         result = diff_packages(old, new)
+        kept = kept_english(old, new, staged / "translations", shown / "translations")
+        if kept:
+            raise RegisterError(kept[0] + (f" ({len(kept) - 1} more like it)" if len(kept) > 1 else ""))
         if not result.has_changes:
             messages.append(f"nothing to release: {source} gives the same package as version {old_version}")
             return ReleaseResult("unchanged", old_version, old_version, "none", result, "", messages)
@@ -157,7 +182,13 @@ def _release_locked(
         package_meta["version"] = new_version
         package_meta["released"] = date
         _write_json(staged / "package.json", package_meta)
-        build_package(source=staged / archived, out=work / "package", sources_dir=staged, shown_sources=shown)
+        build_package(
+            source=staged / archived,
+            out=work / "package",
+            sources_dir=staged,
+            shown_sources=shown,
+            write_pending=True,
+        )
 
         valid, summary = (validate or _validate)(work / "package")
         if not valid:
@@ -168,6 +199,9 @@ def _release_locked(
         messages.append(summary)
 
         section = changelog_section(result, new_version, date)
+        if dropped:
+            section = _fold(section, record_note(dropped))
+            messages.append(f"warning: released without the official record's {', '.join(dropped)}")
         changelog = insert_changelog_section(_read_text(paths["changelog"]), section, new_version)
         (work / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
         readme = _refreshed_readme(root, work / "package")
@@ -184,6 +218,7 @@ def _release_locked(
             "sources/package.json": staged / "package.json",
             "CHANGELOG.md": work / "CHANGELOG.md",
             **{f"sources/{name}": staged / name for name in _companions(archived, staged)},
+            **_changed_translations(root / "sources" / "translations", staged / "translations"),
         }
         if readme is not None:
             curated["README.md"] = work / "README.md"
@@ -237,6 +272,90 @@ def refuse_links(root: Path, relatives: list[str]) -> None:
                     "put the real file there (or remove the link) and release again",
                     path=path,
                 )
+
+
+def _document(descriptor: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(descriptor.read_text(encoding="utf-8")).get("document")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def dropped_record_facts(old: Path, new: Path) -> list[str]:
+    """The official record's facts the package at descriptor ``old`` has and the one at ``new`` lacks."""
+    before, after = _document(old), _document(new)
+    return [
+        fact for fact in RECORD_FACTS if before.get(fact) not in (None, "") and after.get(fact) in (None, "")
+    ]
+
+
+def kept_english(old: PackageData, new: PackageData, translations: Path, shown: Path) -> list[str]:
+    """Clauses and tasks whose Chinese changed but whose English is the old text's, word for word.
+
+    A row whose note starts with :data:`~cqpolicy.build.pending.REVIEWED_MARK` (written when a
+    ``pending.csv`` row says ``reviewed``) was kept on purpose and passes.
+    """
+    from cqpolicy.build.curated import read_csv
+    from cqpolicy.build.pending import REVIEWED_MARK
+
+    out = []
+    for table, key, file in (
+        ("clauses", "clause_no", "clause_texts.csv"),
+        ("tasks", "task_no", "task_texts.csv"),
+    ):
+        before, after = old.tables.get(table), new.tables.get(table)
+        if (
+            before is None
+            or after is None
+            or not {"text", "text_en"} <= set(before.columns) & set(after.columns)
+        ):
+            continue
+        texts_of: dict[str, set[str]] = {}
+        for values in before.rows:
+            row = dict(zip(before.columns, values, strict=True))
+            if row["text_en"]:
+                texts_of.setdefault(str(row["text_en"]), set()).add(str(row["text"]))
+        path = translations / file
+        notes = (
+            {r["text_zh"]: (r["note"], r["_line"]) for r in read_csv(path, [key, "text_zh"])}
+            if path.is_file()
+            else {}
+        )
+        for values in after.rows:
+            row = dict(zip(after.columns, values, strict=True))
+            english, chinese = str(row["text_en"] or ""), str(row["text"])
+            if not english or chinese in texts_of.get(english, {chinese}):
+                continue
+            note, line = notes.get(chinese, ("", "?"))
+            if note.startswith(REVIEWED_MARK):
+                continue
+            out.append(
+                f"{shown / file}, line {line}: the English of {table[:-1]} {row[key]} is the previous "
+                "version's English, word for word, but its Chinese changed; translate the new Chinese, or, "
+                f"if the English still says exactly what it says, start the row's note with {REVIEWED_MARK!r}"
+            )
+    return out
+
+
+def record_refusal(dropped: list[str], version: str, source: Path, archived: str) -> str:
+    """The sentence refusing a release that would lose the official record's ``dropped`` facts."""
+    sidecar = source.with_name(Path(archived).stem + ".meta.json")
+    return (
+        f"version {version} has the official record's {', '.join(dropped)}, which {source} does not give "
+        f"(no page metadata, no sidecar); write {'it' if len(dropped) == 1 else 'them'} into {sidecar} "
+        "(keys as in the current sources/*.meta.json, checked against the official record), "
+        "or pass --without-record to release without them"
+    )
+
+
+def record_note(dropped: list[str]) -> str:
+    """The CHANGELOG entry of a release made with ``--without-record``."""
+    return (
+        "### Removed\n\n"
+        f"- The official record's facts {', '.join(dropped)} are not in this version: its source gives "
+        "none of them (released with `--without-record`); see the previous version for their values.\n"
+    )
 
 
 def _check_date(value: str | None) -> str:
@@ -294,6 +413,16 @@ def _stage_source(source: Path, sources: Path, staged: Path) -> str:
             )
         target.write_bytes(new_bytes)
     return source.name
+
+
+def _changed_translations(current: Path, staged: Path) -> dict[str, Path]:
+    """The translation files the build changed (filled rows of pending.csv taken in, pending.csv itself)."""
+    out = {}
+    for path in sorted(staged.glob("*.csv")) if staged.is_dir() else []:
+        before = current / path.name
+        if not before.is_file() or before.read_bytes() != path.read_bytes():
+            out[f"sources/translations/{path.name}"] = path
+    return out
 
 
 def _validate(package: Path) -> tuple[bool, str]:

@@ -1,7 +1,13 @@
 """Text hygiene: every text cell is clean Simplified Chinese or clean English
 (``traditional-characters``, ``pinyin-annotation``, ``stray-question-mark``,
 ``replacement-character``, ``zero-width-character``, ``control-character``,
-``ascii-punctuation``, ``unicode-normalisation``)."""
+``ascii-punctuation``, ``unicode-normalisation``, ``bidi-control``, ``pinyin-tone-mark``).
+
+``bidi-control`` (U+061C, U+200E/F, U+202A-202E, U+2066-2069) catches characters that make a
+text display in another order than it reads (a unit name that looks like another);
+``pinyin-tone-mark`` catches what is left of a pinyin annotation the normalisation could not
+see, such as the ``t（yī）`` of a garbled word: neither the Chinese nor the English of this
+policy writes a Latin letter with a tone mark."""
 
 from __future__ import annotations
 
@@ -29,7 +35,9 @@ _CHINESE = _HAN + "\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN = re.compile(rf"[{_HAN}][(（][a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*[)）]")
 _HAS_HAN = re.compile(rf"[{_HAN}]")
-_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TONE_MARK = re.compile(f"[{_TONED}{_TONED.upper()}]+")
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200d\u2028\u2029\u2060-\u2064\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 #: ASCII , : ; ( ) between Chinese characters (, : ; also at the end of a Chinese line), or a
 #: parenthesised group that Chinese text wraps.
@@ -91,6 +99,16 @@ TEXT_RULES = [
     TextRule("control-character", _matches(_CONTROL), "remove the control character"),
     TextRule("ascii-punctuation", _matches(_ASCII_PUNCT), "use the full-width ，：；（） in Chinese text"),
     TextRule("unicode-normalisation", _not_nfc, "normalise the text to NFC"),
+    TextRule(
+        "bidi-control",
+        lambda value: [f"U+{ord(m.group()):04X}" for m in _BIDI.finditer(value)],
+        "remove the bidirectional control character (it reorders what a reader sees)",
+    ),
+    TextRule(
+        "pinyin-tone-mark",
+        _matches(_TONE_MARK),
+        "a Latin letter with a tone mark is pinyin left by a mirror copy; correct the source text",
+    ),
 ]
 
 
