@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from cqpolicy.cli import main
 from cqpolicy.package import PackageInputError
 from cqpolicy.validate import use_color, validate_package
+from cqpolicy.validate.checks import CHECKS
 from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
     "cqpolicy-guangyang-bay 1.2.0: valid (frictionless read 12 resources; 80 of 80 expectations evaluated "
-    "in 10 suites; 21 package checks; rebuild from sources/ skipped (no sources/ in the package))"
+    f"in 10 suites; {len(CHECKS)} package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 
