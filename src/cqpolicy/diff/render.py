@@ -411,6 +411,10 @@ def render_markdown(result: DiffResult) -> str:
 # --- CHANGELOG ------------------------------------------------------------------------------------
 
 
+def _is_url(value: Any) -> bool:
+    return str(value or "").startswith(("http://", "https://"))
+
+
 def _package_metadata_in_words(changes: list[Change]) -> tuple[list[Change], list[str]]:
     """The metadata changes without the descriptor's bookkeeping, and what it meant in words.
 
@@ -430,9 +434,7 @@ def _package_metadata_in_words(changes: list[Change]) -> tuple[list[Change], lis
             entry = re.fullmatch(r"sources\[\d+\]\.(\w+)", name)
             if entry is None and name not in ("title", "description"):
                 fields[name] = value
-            elif (
-                entry is not None and entry.group(1) == "path" and str(value.new or "").startswith("sources/")
-            ):
+            elif entry is not None and entry.group(1) == "path" and value.new and not _is_url(value.new):
                 was = f"; the previous text, `{value.old}`, stays archived" if value.old else ""
                 notes.append(f"- The package is built from the new text, archived as `{value.new}`{was}.")
             elif name == "title":
