@@ -28,7 +28,6 @@ from cqpolicy.cli import main
 from cqpolicy.publish.release import release_package
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 AMENDED = HERE / "fixtures" / "amended" / "amended-2023.txt"
 
 

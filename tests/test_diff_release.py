@@ -18,7 +18,6 @@ from cqpolicy.errors import CqpolicyError, InputError
 from cqpolicy.publish.release import ReleaseError, insert_changelog_section, release_package
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 AMENDED = HERE / "fixtures" / "amended"
 
 

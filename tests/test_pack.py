@@ -18,7 +18,6 @@ from conftest import FROZEN_VERSION, frozen_repository
 from cqpolicy.cli import main
 from cqpolicy.publish.pack import pack_package
 
-ROOT = Path(__file__).resolve().parent.parent
 TOP = f"cqpolicy-guangyang-bay-{FROZEN_VERSION}"
 
 
