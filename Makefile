@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv publish build validate test lint format typecheck bench serve clean
+.PHONY: all venv publish build validate pack test lint format typecheck bench serve clean
 
 all: publish
 
@@ -30,6 +30,10 @@ build: $(STAMP)
 
 validate: $(STAMP)
 	$(BIN)/cqpolicy validate
+
+# The zip to publish, dist/<name>-<version>.zip; refused unless the data are a committed release.
+pack: $(STAMP)
+	$(BIN)/cqpolicy pack
 
 # Browse and search the package in Datasette at http://127.0.0.1:8001/ (PORT=... to change).
 PORT ?= 8001

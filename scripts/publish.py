@@ -1,5 +1,5 @@
-"""Publish the package: build it from sources/, refresh the README's data dictionary and the
-summary page in docs/report/, and validate the result.
+"""Publish the package: build it from sources/, refresh the README's generated sections and the
+summary page in docs/report/ and the reading page docs/policy.md, and validate the result.
 
 Run by `make publish` from the repository root. Exits non-zero (with one
 sentence on stderr) when the build or the validation fails; the previous
@@ -39,7 +39,9 @@ def main() -> int:
     updated = refresh_readme(text, descriptor, ROOT)
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
-        print("updated the data dictionary and citation in README.md", file=sys.stderr)
+        print(
+            "updated the generated sections of README.md (data dictionary, citation, counts)", file=sys.stderr
+        )
 
     try:
         summary = build_report(ROOT, ROOT / "docs" / "report")

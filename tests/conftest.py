@@ -1,4 +1,19 @@
-"""Shared fixtures: the repository's archived source and curated inputs, and a built package."""
+"""Shared fixtures.
+
+The suite is split in two (see tests/fixtures/released/README.md):
+
+* **frozen**: tests that need the real policy's values (59 tasks, task 3's units, the document
+  number, golden pages) read the byte copy of released 1.2.0 in ``tests/fixtures/released/1.2.0``
+  through :data:`FROZEN`, :data:`FROZEN_SOURCES`, ``frozen_sources``, ``built_package`` (alias
+  ``frozen_package``), ``sources_copy`` and ``archived_lines``. Releasing a new version never
+  changes what they read.
+* **data** (marker ``data``): tests that read the repository's own ``sources/``, ``data/``,
+  ``datapackage.json``, README or docs. They assert relations only (the CSV equals the Parquet,
+  the database and the workbook; counts against the package's own tables; the documents derived
+  from the package are current), so that releasing any valid amendment leaves them green.
+  ``tests/test_release_drill.py`` proves it by releasing a fictional amendment in a clone and
+  running ``pytest -m data`` there.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +23,76 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "sources"
-ARCHIVED = SOURCES / "000_75cbbf2a9912bf4b.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The frozen byte copy of released 1.2.0: its sources, CSV tables and descriptor.
+FROZEN = FIXTURES / "released" / "1.2.0"
+FROZEN_SOURCES = FROZEN / "sources"
+FROZEN_ARCHIVED = FROZEN_SOURCES / "000_75cbbf2a9912bf4b.txt"
+#: The version frozen in FROZEN.
+FROZEN_VERSION = "1.2.0"
+
+
+@pytest.fixture(scope="session")
+def frozen_sources() -> Path:
+    """The frozen sources of 1.2.0 (read-only use; copy with ``sources_copy`` to change them)."""
+    return FROZEN_SOURCES
 
 
 @pytest.fixture(scope="session")
 def archived_lines() -> list[str]:
-    """The archived source, decoded, corrected and normalised."""
+    """1.2.0's archived source, decoded, corrected and normalised."""
     from cqpolicy.build import curated
     from cqpolicy.build.normalise import normalise_text
     from cqpolicy.intake.text import decode
 
-    corrections = curated.load_corrections(ARCHIVED.with_name(ARCHIVED.stem + ".corrections.csv"))
-    return normalise_text(decode(ARCHIVED.read_bytes(), ARCHIVED), corrections)
+    corrections = curated.load_corrections(
+        FROZEN_ARCHIVED.with_name(FROZEN_ARCHIVED.stem + ".corrections.csv")
+    )
+    return normalise_text(decode(FROZEN_ARCHIVED.read_bytes(), FROZEN_ARCHIVED), corrections)
 
 
 @pytest.fixture(scope="session")
 def built_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A package freshly built from the repository's sources into a temporary directory (read-only use)."""
+    """The package built from the frozen 1.2.0 sources into a temporary directory (read-only use)."""
     from cqpolicy.build import build_package
 
     out = tmp_path_factory.mktemp("package")
-    build_package(source=None, out=out, sources_dir=SOURCES)
+    build_package(source=None, out=out, sources_dir=FROZEN_SOURCES)
     return out
+
+
+@pytest.fixture(scope="session")
+def frozen_package(built_package: Path) -> Path:
+    """The same package as ``built_package``, named for what it is."""
+    return built_package
 
 
 @pytest.fixture
 def sources_copy(tmp_path: Path) -> Path:
-    """A writable copy of sources/ for tests that break an input."""
+    """A writable copy of the frozen 1.2.0 sources for tests that break an input."""
     target = tmp_path / "sources"
-    shutil.copytree(SOURCES, target)
+    shutil.copytree(FROZEN_SOURCES, target)
     return target
+
+
+def frozen_repository(target: Path, package: Path) -> Path:
+    """Lay out a repository at released 1.2.0 in ``target``: ``package`` (built from the frozen
+    sources), the frozen sources, CHANGELOG, README and docs, and the toolkit's licence."""
+    shutil.copytree(package, target, dirs_exist_ok=True)
+    shutil.copytree(FROZEN_SOURCES, target / "sources")
+    shutil.copytree(FROZEN / "docs", target / "docs", dirs_exist_ok=True)
+    for name in ("CHANGELOG.md", "README.md"):
+        shutil.copy2(FROZEN / name, target / name)
+    shutil.copy2(ROOT / "LICENSE.md", target / "LICENSE.md")
+    return target
+
+
+@pytest.fixture(scope="session")
+def repo_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package built from the repository's own ``sources/`` (whatever version they are at):
+    for ``data`` tests, which compare it with what the repository ships, never with fixed values."""
+    from cqpolicy.build import build_package
+
+    out = tmp_path_factory.mktemp("repo-package")
+    build_package(source=None, out=out, sources_dir=ROOT / "sources")
+    return out

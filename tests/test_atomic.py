@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES, frozen_repository
 from cqpolicy import atomic
 from cqpolicy.cli import main
 from cqpolicy.publish.release import release_package
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 AMENDED = HERE / "fixtures" / "amended" / "amended-2023.txt"
 
 
@@ -44,13 +44,8 @@ def repo(tmp_path: Path, built_package: Path) -> Path:
     """A copy of the repository: package, curated sources, CHANGELOG, README and report."""
     from test_diff_release import add_amended_translations
 
-    target = tmp_path / "repo"
-    shutil.copytree(built_package, target)  # data/, the descriptor and the citation records
-    shutil.copytree(ROOT / "sources", target / "sources")
+    target = frozen_repository(tmp_path / "repo", built_package)
     add_amended_translations(target / "sources" / "translations")
-    for name in ("CHANGELOG.md", "README.md"):
-        shutil.copy2(ROOT / name, target / name)
-    shutil.copytree(ROOT / "docs" / "report", target / "docs" / "report")
     return target
 
 
@@ -111,7 +106,7 @@ def test_build_killed_at_every_rename_is_recovered_by_the_next_writer(repo: Path
         "--source",
         str(AMENDED),
         "--sources-dir",
-        str(ROOT / "sources"),
+        str(FROZEN_SOURCES),
         "--allow-untranslated",
     )
     assert _cli(*build, "--out", str(finished)).returncode == 0
@@ -223,7 +218,7 @@ def test_two_releases_at_once_lose_nothing(repo: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("command", "args"),
     [
-        ("build", ["build", "--sources-dir", str(ROOT / "sources"), "--out", "{dir}"]),
+        ("build", ["build", "--sources-dir", str(FROZEN_SOURCES), "--out", "{dir}"]),
         ("report", ["report", "{pkg}", "--out", "{dir}"]),
         ("pack", ["pack", "{pkg}", "--dist", "{dir}", "--allow-unreleased"]),
     ],

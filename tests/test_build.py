@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.build import build_package
 from cqpolicy.cli import main
 from cqpolicy.errors import CqpolicyError
 
-SOURCES = Path(__file__).resolve().parent.parent / "sources"
+SOURCES = FROZEN_SOURCES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
 
@@ -41,9 +42,10 @@ def test_rebuilding_changes_no_byte(built_package: Path, tmp_path: Path, sources
     assert tree_digest(out) == tree_digest(built_package)
 
 
-def test_shipped_package_is_what_the_sources_build(built_package: Path) -> None:
+@pytest.mark.data
+def test_shipped_package_is_what_the_sources_build(repo_package: Path) -> None:
     root = Path(__file__).resolve().parent.parent
-    built = tree_digest(built_package)
+    built = tree_digest(repo_package)
     shipped = {k: v for k, v in tree_digest(root).items() if k.startswith("data/") or k in built}
     assert shipped == built, "run `make publish` and commit the result"
 

@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 import yaml
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.build.citation import (
     CFF_FILE,
     CITATION_FILES,
@@ -70,7 +71,7 @@ def test_v2_properties_replace_the_v1_ones(descriptor: dict[str, Any]) -> None:
 
 
 def test_id_is_stable_and_created_is_the_release_date_not_the_clock(descriptor: dict[str, Any]) -> None:
-    meta = _json(ROOT / "sources" / "package.json")
+    meta = _json(FROZEN_SOURCES / "package.json")
     assert descriptor["id"] == meta["id"]
     assert descriptor["created"] == f"{meta['released']}T00:00:00Z"
 
@@ -176,6 +177,7 @@ def test_each_citation_record_agrees_with_the_descriptor(
     )
 
 
+@pytest.mark.data
 def test_the_citation_files_are_generated_not_edited() -> None:
     """The committed records are what the build writes (with test_build's shipped-package check)."""
     for name in CITATION_FILES:
@@ -236,6 +238,7 @@ def test_validate_reports_an_unreadable_citation_record(built_package: Path, tmp
     assert [f.check for f in report.findings] == ["citation-unreadable"]
 
 
+@pytest.mark.data
 def test_readme_shows_the_generated_citation() -> None:
     from cqpolicy.build.citation import citation_text
     from cqpolicy.publish.docs import render_citation

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.build.database import database_bytes, search_where
 from cqpolicy.build.write import read_csv_value
 
@@ -33,7 +34,7 @@ def csv_rows(package: Path, table: str) -> list[dict[str, str]]:
 def test_a_rebuild_writes_the_same_bytes(built_package: Path, tmp_path: Path) -> None:
     from cqpolicy.build import build_package
 
-    build_package(source=None, out=tmp_path, sources_dir=Path(__file__).resolve().parent.parent / "sources")
+    build_package(source=None, out=tmp_path, sources_dir=FROZEN_SOURCES)
     assert (tmp_path / DATABASE).read_bytes() == (built_package / DATABASE).read_bytes()
 
 

@@ -134,12 +134,14 @@ def test_frictionless_validate_accepts_the_package(built_package: Path) -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.data
 def test_readme_data_dictionary_matches_datapackage() -> None:
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render_data_dictionary(descriptor, ROOT) in readme, "run `make publish` to refresh the README"
 
 
+@pytest.mark.data
 def test_every_cli_command_has_help_and_is_in_the_readme() -> None:
     from click.testing import CliRunner
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.cli import main
 from cqpolicy.diff import diff_inputs
 from cqpolicy.diff.compare import PackageData, diff_packages
@@ -37,12 +38,12 @@ SCHEMA = ROOT / "schemas" / "diff.schema.json"
 
 @pytest.fixture(scope="session")
 def amended_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The amended fixture built with the repository's curated inputs."""
+    """The amended fixture built with 1.2.0's curated inputs (frozen)."""
     from cqpolicy.build import build_package
 
     out = tmp_path_factory.mktemp("amended")
     build_package(
-        source=AMENDED / "amended-2023.txt", out=out, sources_dir=ROOT / "sources", allow_untranslated=True
+        source=AMENDED / "amended-2023.txt", out=out, sources_dir=FROZEN_SOURCES, allow_untranslated=True
     )
     return out
 
@@ -53,7 +54,7 @@ def official_form_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cqpolicy.build import build_package
 
     out = tmp_path_factory.mktemp("official-form")
-    build_package(source=AMENDED / "official-form.txt", out=out, sources_dir=ROOT / "sources")
+    build_package(source=AMENDED / "official-form.txt", out=out, sources_dir=FROZEN_SOURCES)
     return out
 
 

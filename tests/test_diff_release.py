@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import frozen_repository
 from cqpolicy.cli import main
 from cqpolicy.errors import CqpolicyError, InputError
 from cqpolicy.publish.release import ReleaseError, insert_changelog_section, release_package
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 AMENDED = HERE / "fixtures" / "amended"
 
 
@@ -32,14 +32,7 @@ def _invalid(_package: Path) -> tuple[bool, str]:
 @pytest.fixture
 def repo(tmp_path: Path, built_package: Path) -> Path:
     """A copy of the repository's package, curated sources, CHANGELOG and README."""
-    target = tmp_path / "repo"
-    target.mkdir()
-    shutil.copytree(built_package / "data", target / "data")
-    shutil.copy2(built_package / "datapackage.json", target / "datapackage.json")
-    shutil.copytree(ROOT / "sources", target / "sources")
-    for name in ("CHANGELOG.md", "README.md"):
-        shutil.copy2(ROOT / name, target / name)
-    shutil.copytree(ROOT / "docs" / "report", target / "docs" / "report")
+    target = frozen_repository(tmp_path / "repo", built_package)
     add_amended_translations(target / "sources" / "translations")
     return target
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import publications as pub
+from conftest import FROZEN_SOURCES
 from cqpolicy.build import build_package
 from cqpolicy.build.normalise import normalise_blocks
 from cqpolicy.build.numerals import document_number, parse_date
@@ -27,7 +28,7 @@ from cqpolicy.intake.portal import metadata_from, metadata_pairs
 
 HERE = Path(__file__).resolve().parent
 PUBLICATIONS = HERE / "fixtures" / "publications"
-SIDECAR = HERE.parent / "sources" / "000_75cbbf2a9912bf4b.meta.json"
+SIDECAR = FROZEN_SOURCES / "000_75cbbf2a9912bf4b.meta.json"
 FORMS = ["yufu-2022-5.html", "yufu-2022-5.copied.txt", "yufu-2022-5.docx", "yufu-2022-5.pdf"]
 
 

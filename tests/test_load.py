@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import cqpolicy
+from conftest import FROZEN
 from cqpolicy.errors import InputError
 from cqpolicy.publish.pack import pack_package
 
@@ -30,8 +31,9 @@ def descriptor(built_package: Path) -> dict[str, object]:
 def package_zip(built_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     package = tmp_path_factory.mktemp("pkg")
     shutil.copytree(built_package, package, dirs_exist_ok=True)
-    for name in ("README.md", "LICENSE.md", "CHANGELOG.md"):
-        shutil.copy2(ROOT / name, package / name)
+    for name in ("README.md", "CHANGELOG.md"):
+        shutil.copy2(FROZEN / name, package / name)
+    shutil.copy2(ROOT / "LICENSE.md", package / "LICENSE.md")
     return pack_package(package, tmp_path_factory.mktemp("dist"), allow_unreleased=True).path
 
 
@@ -108,6 +110,7 @@ def test_without_a_path_it_loads_the_current_directory(
     assert tables["document"].loc[0, "document_number"] == "渝府〔2022〕5号"
 
 
+@pytest.mark.data
 def test_without_a_path_outside_a_package_it_loads_this_checkout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

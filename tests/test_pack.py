@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_VERSION, frozen_repository
 from cqpolicy.cli import main
 from cqpolicy.publish.pack import pack_package
 
-ROOT = Path(__file__).resolve().parent.parent
-TOP = "cqpolicy-guangyang-bay-1.2.0"
+TOP = f"cqpolicy-guangyang-bay-{FROZEN_VERSION}"
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -30,12 +30,7 @@ def _git(repo: Path, *args: str) -> None:
 @pytest.fixture
 def released(built_package: Path, tmp_path: Path) -> Path:
     """A repository like ours, with the built package committed: its version is released."""
-    root = tmp_path / "repo"
-    shutil.copytree(built_package, root)
-    for name in ("LICENSE.md", "CHANGELOG.md"):
-        shutil.copy2(ROOT / name, root / name)
-    for folder in ("docs/report", "sources"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = frozen_repository(tmp_path / "repo", built_package)
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "release")
@@ -133,7 +128,11 @@ def test_pack_refuses_a_version_never_committed(released: Path, tmp_path: Path) 
     )
     result = CliRunner().invoke(main, ["pack", str(released), "--dist", str(tmp_path / "dist")])
     assert result.exit_code == 1
-    assert "version 1.2.1 has not been released" in result.stderr
+    assert "version 1.2.1 is not committed: no commit of" in result.stderr
+    assert "if `cqpolicy release` made it, review and commit the release (`git add -A && git commit`)" in (
+        result.stderr
+    )
+    assert "release it with `cqpolicy release`" not in result.stderr  # it was released: it is not committed
 
 
 def test_pack_refuses_outside_git_unless_allowed(built_package: Path, tmp_path: Path) -> None:

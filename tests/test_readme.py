@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: Every test here reads the repository's README and runs its code on the repository's data.
+pytestmark = pytest.mark.data
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)

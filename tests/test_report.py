@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools ships no types
 
+from conftest import FROZEN
 from cqpolicy.cli import main
 from cqpolicy.publish.report import (
     CLAUSES_CHART,
@@ -39,14 +40,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
-    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+    with (FROZEN / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> ReportResult:
-    """The report of the repository's package, built once for the module."""
-    return build_report(ROOT, tmp_path_factory.mktemp("report"))
+def report(built_package: Path, tmp_path_factory: pytest.TempPathFactory) -> ReportResult:
+    """The report of released 1.2.0 (built from the frozen sources), built once for the module."""
+    return build_report(built_package, tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +207,8 @@ def test_report_writes_the_page_and_four_charts(report: ReportResult) -> None:
         assert f"]({chart})" in page
 
 
-def test_rebuilding_changes_no_byte(report: ReportResult, tmp_path: Path) -> None:
-    again = build_report(ROOT, tmp_path / "again")
+def test_rebuilding_changes_no_byte(report: ReportResult, built_package: Path, tmp_path: Path) -> None:
+    again = build_report(built_package, tmp_path / "again")
     for name in FILES:
         assert (again.out_dir / name).read_bytes() == (report.out_dir / name).read_bytes(), name
 
@@ -248,10 +249,12 @@ def test_page_matches_golden_file(figures: Figures) -> None:
     assert text == golden.read_text(encoding="utf-8")
 
 
-def test_committed_report_is_up_to_date(report: ReportResult) -> None:
+@pytest.mark.data
+def test_committed_report_is_up_to_date(tmp_path: Path) -> None:
+    fresh = build_report(ROOT, tmp_path / "report")
     committed = ROOT / "docs" / "report"
     for name in FILES:
-        assert (committed / name).read_bytes() == (report.out_dir / name).read_bytes(), (
+        assert (committed / name).read_bytes() == (fresh.out_dir / name).read_bytes(), (
             f"docs/report/{name} is stale: run `cqpolicy report . --out docs/report`"
         )
 
@@ -259,6 +262,7 @@ def test_committed_report_is_up_to_date(report: ReportResult) -> None:
 # --- the command ------------------------------------------------------------------------------------
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("target", ["directory", "datapackage.json"])
 def test_cli_writes_the_report_and_prints_the_page(tmp_path: Path, target: str) -> None:
     package = ROOT if target == "directory" else ROOT / "datapackage.json"

@@ -202,6 +202,7 @@ def test_everything_is_translated(built_package: Path) -> None:
     assert next(r for r in clauses if r["clause_no"] == "23")["title_en"] == "Strengthen funding support"
 
 
+@pytest.mark.data
 def test_committed_reading_page_is_current() -> None:
     from cqpolicy.publish.policy import write_policy_page
 
@@ -214,8 +215,13 @@ def test_committed_reading_page_is_current() -> None:
         fresh.unlink(missing_ok=True)
 
 
-def test_reading_page_shows_every_clause_and_task_in_both_languages(built_package: Path) -> None:
-    page = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+def test_reading_page_shows_every_clause_and_task_in_both_languages(
+    built_package: Path, tmp_path: Path
+) -> None:
+    from cqpolicy.publish.policy import write_policy_page
+
+    write_policy_page(built_package, tmp_path / "policy.md")
+    page = (tmp_path / "policy.md").read_text(encoding="utf-8")
     for clause in _rows(built_package, "clauses"):
         assert f"### {clause['label']}{clause['title']} · {escape(clause['title_en'])}" in page
     for task in _rows(built_package, "tasks"):
@@ -307,7 +313,7 @@ def test_the_reading_page_marks_texts_without_english(tmp_path: Path) -> None:
     build_package(
         source=root / "tests" / "fixtures" / "amended" / "amended-2023.txt",
         out=out,
-        sources_dir=root / "sources",
+        sources_dir=root / "tests" / "fixtures" / "released" / "1.2.0" / "sources",
         allow_untranslated=True,
     )
     result = write_policy_page(out, tmp_path / "policy.md")

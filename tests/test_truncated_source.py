@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_ARCHIVED
 from cqpolicy.build import build_package
 from cqpolicy.cli import main
 from cqpolicy.errors import SourceError
 
-ARCHIVED = Path(__file__).resolve().parent.parent / "sources" / "000_75cbbf2a9912bf4b.txt"
+ARCHIVED = FROZEN_ARCHIVED
 
 
 def _lines() -> list[str]:

@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.cli import main
 from cqpolicy.package import PackageInputError
 from cqpolicy.validate import use_color, validate_package
+from cqpolicy.validate.checks import CHECKS
 from cqpolicy.validate.expectations import default_suites_dir
 from validate_faults import FAULTS, Pkg, make_copy
 
 CLEAN_SUMMARY = (
     "cqpolicy-guangyang-bay 1.2.0: valid (frictionless read 12 resources; 80 of 80 expectations evaluated "
-    "in 10 suites; 21 package checks; rebuild from sources/ skipped (no sources/ in the package))"
+    f"in 10 suites; {len(CHECKS)} package checks; rebuild from sources/ skipped (no sources/ in the package))"
 )
 
 
@@ -127,10 +129,9 @@ def test_rebuild_without_sources_is_unusable_input(pkg: Pkg) -> None:
 
 
 def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
-    repo_sources = Path(__file__).resolve().parent.parent / "sources"
     import shutil
 
-    shutil.copytree(repo_sources, pkg.root / "sources")
+    shutil.copytree(FROZEN_SOURCES, pkg.root / "sources")
     assert validate_package(pkg.root, layers=(), parallel=False).findings == []
     pkg.set("agencies", ("agency_id", "nanan-district"), "name_en", "Nanan District (edited by hand)")
     pkg.rehash()
@@ -154,10 +155,9 @@ def test_rebuild_reports_a_hand_edit_that_the_hashes_hide(pkg: Pkg) -> None:
 
 
 def test_rebuild_refuses_sources_that_link_out(pkg: Pkg, tmp_path: Path) -> None:
-    repo_sources = Path(__file__).resolve().parent.parent / "sources"
     import shutil
 
-    shutil.copytree(repo_sources, pkg.root / "sources")
+    shutil.copytree(FROZEN_SOURCES, pkg.root / "sources")
     secret = tmp_path / "secret.txt"
     secret.write_text("outside", encoding="utf-8")
     (pkg.root / "sources" / "agencies.csv").unlink()
@@ -169,11 +169,10 @@ def test_rebuild_refuses_sources_that_link_out(pkg: Pkg, tmp_path: Path) -> None
 
 
 def test_rebuild_refuses_a_source_name_with_a_path(pkg: Pkg) -> None:
-    repo_sources = Path(__file__).resolve().parent.parent / "sources"
     import json
     import shutil
 
-    shutil.copytree(repo_sources, pkg.root / "sources")
+    shutil.copytree(FROZEN_SOURCES, pkg.root / "sources")
     meta_path = pkg.root / "sources" / "package.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["source"] = "../../etc/hostname"
@@ -276,7 +275,7 @@ def test_a_zip_carrying_sources_is_rebuilt_by_default(pkg: Pkg, tmp_path: Path) 
     import shutil
     import zipfile
 
-    shutil.copytree(Path(__file__).resolve().parent.parent / "sources", pkg.root / "sources")
+    shutil.copytree(FROZEN_SOURCES, pkg.root / "sources")
     pkg.set("tasks", ("task_no", "4"), "clause_no", "7")
     pkg.rehash()
     archive = tmp_path / "package.zip"

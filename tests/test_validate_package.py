@@ -175,6 +175,7 @@ def test_strict_loading_names_the_row_and_column(built_package: Path) -> None:
     assert coerced["task_no"].isna().sum() == 1
 
 
+@pytest.mark.data
 def test_shipped_suites_are_well_formed_and_cover_every_table() -> None:
     suites, findings = load_suites(ROOT / "validation" / "suites")
     assert findings == []

@@ -1403,7 +1403,10 @@ def run_consistent(fault_id: str, rebuild: bool, package: Path, suites: Path, wo
     try:
         pkg = make_copy(package, suites, workdir)
         if rebuild:
-            shutil.copytree(Path(__file__).resolve().parent.parent / "sources", pkg.root / "sources")
+            shutil.copytree(
+                Path(__file__).resolve().parent / "fixtures" / "released" / "1.2.0" / "sources",
+                pkg.root / "sources",
+            )
         mutate(pkg)
         regenerate(pkg)
         report = validate_package(pkg.root, suites_dir=pkg.suites, rebuild=rebuild, parallel=False)

@@ -6,8 +6,13 @@ DataFrames (see :mod:`cqpolicy.load`). Importing ``cqpolicy`` imports no heavy l
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from cqpolicy.load import load
 
 __all__ = ["__version__", "load"]
 
-__version__ = "1.1.0"
+try:  # the toolkit's version has one home, pyproject.toml; the data's is in datapackage.json
+    __version__ = version("cqpolicy")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -51,13 +51,39 @@ def _friendly_errors(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
-@click.version_option(package_name="cqpolicy")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _show_version(ctx) if value and not ctx.resilient_parsing else None,
+    help="Show the toolkit's version and the version of the data it finds, and exit.",
+)
 def main(debug: bool) -> None:
     """Build, validate and compare versions of the 渝府〔2022〕5号 data package.
 
     Exit codes: 0 success, 1 invalid data or differences found, 2 unusable
     input or usage error.
     """
+
+
+def _show_version(ctx: click.Context) -> None:
+    """Print the toolkit's version, then the data's (the package in the current directory, else
+    the checkout the toolkit is installed from), and exit."""
+    import json
+
+    from cqpolicy import __version__
+    from cqpolicy.load import default_package
+
+    click.echo(f"cqpolicy {__version__} (toolkit)")
+    try:
+        root = default_package()
+        descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+        number = (descriptor.get("document") or {}).get("document_number", "")
+        click.echo(f"data: {descriptor.get('name')} {descriptor.get('version')} ({number}) in {root}")
+    except (CqpolicyError, OSError, ValueError, AttributeError):
+        click.echo("data: none found (no datapackage.json in the current directory or the checkout)")
+    ctx.exit(0)
 
 
 @main.command()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TextIO
@@ -410,6 +411,39 @@ def render_markdown(result: DiffResult) -> str:
 # --- CHANGELOG ------------------------------------------------------------------------------------
 
 
+def _is_url(value: Any) -> bool:
+    return str(value or "").startswith(("http://", "https://"))
+
+
+def _package_metadata_in_words(changes: list[Change]) -> tuple[list[Change], list[str]]:
+    """The metadata changes without the descriptor's bookkeeping, and what it meant in words.
+
+    The descriptor's title and description name the document, and its ``sources`` entries give
+    the archived file's path, size and hash: when a new text is released they all change with
+    it. A CHANGELOG reader needs the policy's changes (listed under *document metadata* and by
+    table) and which file the package is now built from, not ``sources[2].bytes``.
+    """
+    kept: list[Change] = []
+    notes: list[str] = []
+    for change in changes:
+        if (change.new_key or change.old_key) != "package":
+            kept.append(change)
+            continue
+        fields = {}
+        for name, value in change.fields.items():
+            entry = re.fullmatch(r"sources\[\d+\]\.(\w+)", name)
+            if entry is None and name not in ("title", "description"):
+                fields[name] = value
+            elif entry is not None and entry.group(1) == "path" and value.new and not _is_url(value.new):
+                was = f"; the previous text, `{value.old}`, stays archived" if value.old else ""
+                notes.append(f"- The package is built from the new text, archived as `{value.new}`{was}.")
+            elif name == "title":
+                notes.append("- The package's title and description name the new document.")
+        if fields:
+            kept.append(replace(change, fields=fields))
+    return kept, notes
+
+
 def changelog_section(result: DiffResult, version: str, date: str) -> str:
     """A Keep a Changelog section (``## [version] - date``) generated from the diff.
 
@@ -424,7 +458,11 @@ def changelog_section(result: DiffResult, version: str, date: str) -> str:
         lines += [f"Built from {md_escape(new_doc)}.", ""]
     groups: dict[str, list[str]] = {"Added": [], "Changed": [], "Removed": []}
     heading = {"added": "Added", "removed": "Removed", "modified": "Changed", "renumbered": "Changed"}
-    for table, changes in presented(result).items():
+    by_table = presented(result)
+    if "metadata" in by_table:
+        by_table["metadata"], notes = _package_metadata_in_words(by_table["metadata"])
+        groups["Changed"].extend(notes)
+    for table, changes in by_table.items():
         if not changes:
             continue
         items, hidden = table_items(changes)

@@ -147,6 +147,149 @@ def replace_section(text: str, section: str, start: str = START, end: str = END)
 
 
 def refresh_readme(text: str, descriptor: dict[str, Any], root: Path) -> str:
-    """The README with its generated sections (data dictionary, citation) rewritten from the descriptor."""
+    """The README with its generated sections (data dictionary, citation, the prose that states the
+    package's numbers and version) rewritten from the package at ``root``."""
     text = replace_section(text, render_data_dictionary(descriptor, root))
-    return replace_section(text, render_citation(descriptor), CITATION_START, CITATION_END)
+    text = replace_section(text, render_citation(descriptor), CITATION_START, CITATION_END)
+    return refresh_prose(text, descriptor, root)
+
+
+# --- the README's prose that states the package's numbers and version -------------------------------
+
+#: The README's generated prose: ``<!-- cqpolicy:NAME -->`` … ``<!-- /cqpolicy:NAME -->`` around
+#: each, rewritten from the package by :func:`refresh_readme` (``make publish``, ``cqpolicy release``).
+PROSE = ("title", "intro", "counts", "who", "clauses", "record")
+
+
+def prose_markers(name: str) -> tuple[str, str]:
+    """The start and end markers of the README's generated section ``name``."""
+    return f"<!-- cqpolicy:{name} (generated from the package; do not edit) -->", f"<!-- /cqpolicy:{name} -->"
+
+
+def _csv_rows(root: Path, name: str) -> list[dict[str, str]]:
+    path = root / "data" / f"{name}.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def render_prose(descriptor: dict[str, Any], root: Path) -> dict[str, str]:
+    """The README's generated prose sections (without markers), from the package at ``root``."""
+    from cqpolicy.publish.report import compute_figures, load_package_tables
+
+    tables = {name: _csv_rows(root, name) for name in ("document", "sections", "clauses", "tasks")}
+    document = tables["document"][0] if tables["document"] else {}
+    number = document.get("document_number", "")
+    version = str(descriptor.get("version", ""))
+    sections, clauses, tasks = tables["sections"], tables["clauses"], tables["tasks"]
+    counts = {
+        r["name"]: len(_csv_rows(root, r["name"]))
+        for r in descriptor["resources"]
+        if r.get("format") == "csv"
+    }
+    out: dict[str, str] = {}
+    out["title"] = f"# cqpolicy: {number} as open data"
+    out["intro"] = (
+        f"《{document.get('title', '')}》({number}), *{document.get('title_en', '')}* (our translation), "
+        f"as a versioned [Frictionless data package](https://datapackage.org/) at version {version}: "
+        f"its preamble, {len(sections)} sections and {len(clauses)} numbered clauses, and the annex table of "
+        f"{len(tasks)} tasks with the units responsible for each, every unit resolved to a reviewed register "
+        "with its full Chinese name, an English name and its type."
+    )
+
+    def span(rows: list[dict[str, str]]) -> str:
+        return f"{rows[0]['label']} to {rows[-1]['label']}" if rows else "none"
+
+    out["counts"] = "\n".join(
+        [
+            "| file (`data/`, CSV and Parquet) | rows | what it holds |",
+            "| --- | --- | --- |",
+            f"| `document` | {counts.get('document', 0)} | number, title, issuer, dates, validity status, "
+            "addressees, preamble; the title, preamble and annex title in English |",
+            f"| `sections` | {counts.get('sections', 0)} | {span(sections)} with English titles |",
+            f"| `clauses` | {counts.get('clauses', 0)} | {span(clauses)}: section, title, full text, English "
+            "title and text, source lines |",
+            f"| `tasks` | {counts.get('tasks', 0)} | the annex tasks in Chinese and English, the clause each "
+            "implements, the responsible-units cell as written |",
+            f"| `agencies` | {counts.get('agencies', 0)} | every unit named in the annex: full name, English "
+            "name, type, level |",
+            f"| `task_agencies` | {counts.get('task_agencies', 0)} | who is responsible for which task: "
+            "position, group, lead or support |",
+            "| `agency_types`, `levels`, `roles` | "
+            f"{counts.get('agency_types', 0)}, {counts.get('levels', 0)}, {counts.get('roles', 0)} "
+            "| code lists with Chinese and English labels |",
+            f"| `glossary` | {counts.get('glossary', 0)} | the one English rendering of each recurring name "
+            "and policy term, with its basis |",
+            "| `cqpolicy-guangyang-bay.xlsx` | | all of the above in one Excel workbook, with an explanation "
+            "sheet and the sheets who does what and per unit |",
+            "| `cqpolicy-guangyang-bay.sqlite` | | all of the above in one SQLite database, with keys, the "
+            "views `assignments` and `agency_summary`, and a Chinese full-text index "
+            "([Browse and search](#browse-and-search)) |",
+        ]
+    )
+
+    figure_descriptor, figure_tables = load_package_tables(root)
+    figures = compute_figures(figure_tables, figure_descriptor)
+    out["who"] = ""
+    if figures.units:
+        busiest = max(figures.units, key=lambda c: c.total)
+        most = max(c.lead for c in figures.units)
+        leaders = [c.unit.name_zh for c in figures.units if c.lead == most]
+        out["who"] = (
+            f"**Who does what.** In version {version}, {busiest.unit.name_zh} is named in {busiest.total} of "
+            f"the {figures.task_count} tasks and leads {busiest.lead}; {_and(leaders)} "
+            + ("leads" if len(leaders) == 1 else "lead")
+            + f" the most ({most}{'' if len(leaders) == 1 else ' each'})."
+        )
+    empty = [c.label for c in figures.clauses_without_tasks]
+    with_tasks = len(figures.clauses) - len(empty)
+    out["clauses"] = (
+        f"**Which clauses have tasks.** In {version}, {with_tasks} of the {len(figures.clauses)} clauses "
+        "have at least one task in the annex"
+        + (f"; {_and(empty)} " + ("has" if len(empty) == 1 else "have") + " none." if empty else ".")
+    )
+
+    facts = descriptor.get("document") or {}
+    archived: dict[str, Any] = next((s for s in descriptor.get("sources", []) if s.get("sha256")), {})
+    record: list[str] = []
+    if facts.get("official_url"):
+        dates = [
+            f"{label} {facts[key]}"
+            for label, key in (
+                ("索引号", "index_number"),
+                ("成文日期", "date_written"),
+                ("发布日期", "date_published"),
+            )
+            if facts.get(key)
+        ]
+        record.append(
+            f"- **Official record:** the government portal, <{facts['official_url']}>"
+            + (f" ({'; '.join(dates)})." if dates else ".")
+        )
+    else:
+        record.append("- **Official record:** none recorded for this version; see `sources/README.md`.")
+    if archived:
+        kind = (
+            "a copy of a third-party mirror page"
+            if archived.get("mirror_url")
+            else "the publication as archived"
+        )
+        record.append(f"- **Archived source:** `{archived['path']}`, {kind}, sha256 `{archived['sha256']}`.")
+    out["record"] = "\n".join(record)
+    return out
+
+
+def refresh_prose(text: str, descriptor: dict[str, Any], root: Path) -> str:
+    """``text`` with each generated prose section it has marked rewritten from the package at ``root``."""
+    sections = None
+    for name in PROSE:
+        start, end = prose_markers(name)
+        if start in text and end in text:
+            sections = sections if sections is not None else render_prose(descriptor, root)
+            text = replace_section(text, f"{start}\n{sections[name]}\n{end}", start, end)
+    return text

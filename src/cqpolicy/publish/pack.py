@@ -103,10 +103,9 @@ def pack_package(
     difference = release_difference(root, descriptor, released_too)
     released = difference is None
     if difference is not None and not allow_unreleased:
+        advice = "" if " is not committed: " in difference else "; release it with `cqpolicy release`"
         raise UnreleasedError(
-            f"{difference}; release it with `cqpolicy release`, or pack it "
-            "marked as unreleased with --allow-unreleased",
-            path=root,
+            f"{difference}{advice}, or pack it marked as unreleased with --allow-unreleased", path=root
         )
     contents = {member: path.read_bytes() for member, path in members.items()}
     contents["README.md"] = download_readme(descriptor, set(contents), released=released).encode("utf-8")
@@ -171,7 +170,11 @@ def release_difference(root: Path, descriptor: dict[str, object], others: Sequen
     subdir = "" if subdir == "." else subdir
     commit = version_commit(repo, version, subdir)
     if commit is None:
-        return f"version {version} has not been released: no commit of {root / 'datapackage.json'} has it"
+        return (
+            f"version {version} is not committed: no commit of {root / 'datapackage.json'} has it; if "
+            "`cqpolicy release` made it, review and commit the release (`git add -A && git commit`), "
+            "then pack"
+        )
     committed = show_file(
         repo, commit, str(PurePosixPath(subdir) / "datapackage.json") if subdir else "datapackage.json"
     )

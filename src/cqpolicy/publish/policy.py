@@ -237,8 +237,8 @@ def _units(links: list[Row], agencies: dict[str, Row]) -> str:
     return "; ".join(shown)
 
 
-def write_policy_page(package_path: Path | str, out: Path | str) -> PolicyPageResult:
-    """Write the page for the package at ``package_path`` (directory, descriptor or zip) to ``out``.
+def policy_page_text(package_path: Path | str) -> tuple[str, dict[str, list[Row]]]:
+    """The reading page of the package at ``package_path`` (directory, descriptor or zip), and its tables.
 
     Raises:
         InputError: the package cannot be read or lacks a table or column the page needs.
@@ -261,7 +261,16 @@ def write_policy_page(package_path: Path | str, out: Path | str) -> PolicyPageRe
         tables[name] = [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
     if len(tables["document"]) != 1:
         raise InputError("the 'document' table must hold exactly one row", path=package_path)
-    text = render_policy_page(tables)
+    return render_policy_page(tables), tables
+
+
+def write_policy_page(package_path: Path | str, out: Path | str) -> PolicyPageResult:
+    """Write the page for the package at ``package_path`` (directory, descriptor or zip) to ``out``.
+
+    Raises:
+        InputError: the package cannot be read or lacks a table or column the page needs.
+    """
+    text, tables = policy_page_text(package_path)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

@@ -19,8 +19,10 @@ every step has succeeded:
    again, so the package carries its new version exactly as ``make publish`` will rebuild it;
 5. validate that build (:func:`cqpolicy.validate.validate_package`);
 6. prepend a Keep a Changelog section generated from the diff to ``CHANGELOG.md``, refresh
-   the README's data dictionary and, when the repository has one, the summary page in
-   ``docs/report/`` (:mod:`cqpolicy.publish.report`);
+   the README's generated sections (data dictionary, citation, the prose stating the counts and
+   version) and, when the repository has them, the summary page in ``docs/report/``
+   (:mod:`cqpolicy.publish.report`) and the reading page ``docs/policy.md``
+   (:mod:`cqpolicy.publish.policy`); the citation records and the JSON-LD come with the build;
 7. move the new ``data/``, ``datapackage.json`` and the curated files into place in one
    transaction (:mod:`cqpolicy.atomic`): after a crash at any instant the next ``cqpolicy``
    command finds the repository wholly at the old version or wholly at the new one.
@@ -54,6 +56,8 @@ RECORD_FACTS = ("date_published", "index_number", "subject", "category", "offici
 
 #: Where the repository keeps the page ``cqpolicy report`` writes (``make publish`` refreshes it too).
 REPORT_DIR = "docs/report"
+#: Where the repository keeps the bilingual reading page (``make publish`` refreshes it too).
+POLICY_PAGE = "docs/policy.md"
 
 
 class ReleaseError(CqpolicyError):
@@ -223,6 +227,7 @@ def _release_locked(
         if readme is not None:
             curated["README.md"] = work / "README.md"
         curated.update(_refreshed_report(root, work))
+        curated.update(_refreshed_policy_page(root, work))
         _commit(work, root, curated)
         messages.append(f"released {bump_note}; review with `git diff` and commit")
         return ReleaseResult(
@@ -513,10 +518,20 @@ def _refreshed_report(root: Path, work: Path) -> dict[str, Path]:
     return {f"{REPORT_DIR}/{name}": work / "report" / name for name in report.files}
 
 
+def _refreshed_policy_page(root: Path, work: Path) -> dict[str, Path]:
+    """The reading page of the new package, if the repository publishes one in docs/."""
+    if not (root / POLICY_PAGE).is_file():
+        return {}
+    from cqpolicy.publish.policy import write_policy_page
+
+    page = write_policy_page(work / "package", work / "policy.md")
+    return {POLICY_PAGE: page.path}
+
+
 def _commit(work: Path, root: Path, curated: dict[str, Path]) -> None:
     """Move the new package and the curated files into ``root`` in one transaction.
 
-    The package, ``sources/``, CHANGELOG.md, README.md and docs/report are all old or all new
+    The package, ``sources/``, CHANGELOG.md, README.md, docs/report and docs/policy.md are all old or all new
     after a crash at any instant (:mod:`cqpolicy.atomic`).
     """
     from cqpolicy.atomic import Transaction

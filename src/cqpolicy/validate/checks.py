@@ -12,7 +12,9 @@ findings with a stable kebab-case id. They live in modules by concern:
 - :mod:`~cqpolicy.validate.semantics`: values that disagree with what the package says elsewhere;
 - :mod:`~cqpolicy.validate.database`: the SQLite copy against the CSV tables;
 - :mod:`~cqpolicy.validate.conformance`: the descriptor against the Data Package v2 profile, and
-  the citation records against the descriptor.
+  the citation records against the descriptor;
+- :mod:`~cqpolicy.validate.documents`: the generated documents the package carries (reading page,
+  summary page, the README's generated sections) against what its tables give.
 
 A check that fails unexpectedly reports ``internal-error`` instead of raising, so
 one broken file never hides the findings of the others.
@@ -28,6 +30,7 @@ from cqpolicy.validate.conformance import check_citations, check_profile
 from cqpolicy.validate.consistency import check_parquet
 from cqpolicy.validate.data import PackageData, load_data, new_finding
 from cqpolicy.validate.database import check_database
+from cqpolicy.validate.documents import check_documents
 from cqpolicy.validate.files import (
     check_contract,
     check_csv_layout,
@@ -81,6 +84,7 @@ CHECKS: tuple[Callable[[PackageData], list[Finding]], ...] = (
     check_citations,
     check_database,
     check_translation,
+    check_documents,
 )
 
 
