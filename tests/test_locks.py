@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import frozen_repository
 from cqpolicy import atomic
 from cqpolicy.cli import main
 
@@ -44,13 +44,8 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 def repo(tmp_path: Path, built_package: Path) -> Path:
     from test_diff_release import add_amended_translations
 
-    target = tmp_path / "repo"
-    shutil.copytree(built_package, target)
-    shutil.copytree(ROOT / "sources", target / "sources")
+    target = frozen_repository(tmp_path / "repo", built_package)
     add_amended_translations(target / "sources" / "translations")
-    for name in ("CHANGELOG.md", "README.md"):
-        shutil.copy2(ROOT / name, target / name)
-    shutil.copytree(ROOT / "docs" / "report", target / "docs" / "report")
     return target
 
 

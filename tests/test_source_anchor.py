@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.cli import main
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +99,7 @@ def documented_hash_problems(text: str, sources: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.data
 @pytest.mark.parametrize("page", ["README.md", "sources/README.md"])
 def test_the_documented_sha256_is_the_recorded_one(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
@@ -130,7 +132,7 @@ def test_release_records_the_sha256_of_the_source_it_archives(tmp_path: Path, bu
 
     repo = tmp_path / "repo"
     shutil.copytree(built_package, repo)
-    shutil.copytree(ROOT / "sources", repo / "sources")
+    shutil.copytree(FROZEN_SOURCES, repo / "sources")
     add_amended_translations(repo / "sources" / "translations")
     (repo / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n", encoding="utf-8")
     amended = HERE / "fixtures" / "amended" / "amended-2023.txt"

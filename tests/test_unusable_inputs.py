@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import FROZEN_SOURCES
 from cqpolicy.cli import main
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 RELEASED = HERE / "fixtures" / "released" / "1.2.0"
 AMENDED = HERE / "fixtures" / "amended" / "amended-2023.txt"
 
@@ -119,7 +119,7 @@ def test_a_download_with_broken_sources_is_reported_not_crashed(
     """validate of a download rebuilds from its sources/: a broken one is a finding naming the file."""
     package = tmp_path / "download"
     shutil.copytree(built_package, package)
-    shutil.copytree(ROOT / "sources", package / "sources")
+    shutil.copytree(FROZEN_SOURCES, package / "sources")
     if fault == "agencies-bytes":
         (package / "sources" / "agencies.csv").write_bytes(b"agency_id,name_zh\n\xff\xfe\n")
         expected = "sources/agencies.csv, line 2: is not UTF-8"
@@ -136,7 +136,7 @@ def test_a_download_with_broken_sources_is_reported_not_crashed(
 def test_release_refuses_a_changelog_that_is_not_utf8(built_package: Path, tmp_path: Path) -> None:
     root = tmp_path / "repo"
     shutil.copytree(built_package, root)
-    shutil.copytree(ROOT / "sources", root / "sources")
+    shutil.copytree(FROZEN_SOURCES, root / "sources")
     changelog = root / "CHANGELOG.md"
     changelog.write_bytes("# Changelog\n\n## [Unreleased]\n\n- 修订\n".encode("gbk"))
     result = CliRunner().invoke(main, ["release", "--source", str(AMENDED), "--root", str(root)])
