@@ -173,14 +173,17 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
 
     data = read_bytes(path, max_bytes=max_bytes)
     form = sniff(data, path)
+    reading: Reading | None = None
     if form == "pdf":
         from cqpolicy.intake.pdf import read_pdf
 
-        blocks = read_pdf(data, path)
+        reading = read_pdf(data, path)
+        blocks = list(reading.blocks)
     elif form == "docx":
         from cqpolicy.intake.docx import read_docx
 
-        blocks = read_docx(data, path)
+        reading = read_docx(data, path)
+        blocks = list(reading.blocks)
     elif form == "html":
         from cqpolicy.intake.html import read_html
 
@@ -190,4 +193,20 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
 
         blocks = read_text(data, path)
     kept, metadata, dropped = portal.strip_portal(blocks)
-    return Publication(path=path, form=form, raw=data, blocks=tuple(kept), metadata=metadata, dropped=dropped)
+    if reading is None:
+        return Publication(
+            path=path, form=form, raw=data, blocks=tuple(kept), metadata=metadata, dropped=dropped
+        )
+    # What the portal step dropped is furniture too, named like the reader's own.
+    still = {id(block) for block in kept}
+    chrome = tuple(Furniture(b.at, b.text, "portal chrome") for b in blocks if id(b) not in still)
+    return Publication(
+        path=path,
+        form=form,
+        raw=data,
+        blocks=tuple(kept),
+        metadata=metadata,
+        dropped=dropped,
+        region=reading.region,
+        furniture=tuple(sorted(reading.furniture + chrome, key=lambda item: item.at)),
+    )
