@@ -54,9 +54,10 @@ MAX_TOTAL_STREAM_BYTES = 256 * 1024 * 1024
 MAX_OBJECTS = 200_000
 #: Content-stream bytes one page draws, and all pages together (a stream shared by pages
 #: counts once per page: that is what it costs to read). The real policy's pages draw at most
-#: 28 KB each and 200 KB in all; pdfplumber reads about 100 KB of content a second.
-MAX_PAGE_CONTENT_BYTES = 512 * 1024
-MAX_CONTENT_BYTES = 2 * 1024 * 1024
+#: 28 KB each and 200 KB in all. pdfplumber reads dense content (one glyph per operator) at
+#: about 40 KB a second, so the worst file within these bounds takes about 20 s.
+MAX_PAGE_CONTENT_BYTES = 128 * 1024
+MAX_CONTENT_BYTES = 768 * 1024
 
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026"
 _SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
