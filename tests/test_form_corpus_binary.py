@@ -122,6 +122,8 @@ def test_furniture_says_why_it_was_dropped() -> None:
     assert any(why.startswith("before the document") for why in whys)
     repeated = read_publication(FORMS / "pdf-header-row-repeated.pdf")
     assert "repeated header row" in {item.why for item in repeated.furniture}
+    numbered = read_publication(FORMS / "pdf-page-numbers.pdf")
+    assert "page number" in {item.why for item in numbered.furniture}
     word = read_publication(FORMS / "word-tracked-changes-hidden-runs.docx")
     assert {item.why.split(" (")[0] for item in word.furniture} == {"hidden run", "tracked deletion"}
 

@@ -403,8 +403,12 @@ def _mark_extent(items: list[_Item]) -> None:
         if item.cells and item.why is None and _NUMBER_CELL.match(item.cells[0])
     ]
     if rows:
+        continuing = True  # the last row's continuation on the next page is still the row's
         for item in items[rows[-1] + 1 :]:
-            if item.why is None and not (item.cells and not item.cells[0]):  # a continuation stays
+            if item.why is not None:
+                continue
+            continuing = continuing and item.cells is not None and not item.cells[0]
+            if not continuing:
                 item.why = "after the last annex row"
     number = next(
         (
@@ -421,7 +425,7 @@ def _mark_extent(items: list[_Item]) -> None:
         item = items[i]
         if item.why is not None:
             continue
-        if item.cells is not None or abs(item.centre) > 2 * max(item.size, 1.0) or item.lines > 2:
+        if item.cells is not None or abs(item.centre) > 2 * max(item.size, 1.0) or item.lines > 4:
             break
         start = i
     for item in items[:start]:
