@@ -136,7 +136,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
     items = [item for page in pages for item in _rejoin(page)]
     _mark_header_rows(items)
     _mark_extent(items)
-    merged = _join_across_pages(items)
+    merged = {id(item) for item in _join_across_pages(items)}
     blocks: list[Block] = []
     furniture: list[Furniture] = []
     region: list[str] = []
@@ -145,7 +145,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             region.append(item.found)
         if item.why is not None:
             furniture.append(Furniture(at, item.found, item.why))
-        elif item in merged:
+        elif id(item) in merged:
             blocks.append(Block(at, item.text, item.cells))
     return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture))
 
