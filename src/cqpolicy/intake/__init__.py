@@ -212,10 +212,6 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
     else:
         reading = _read_binary(form, data, path)
         outside = 0
-        if not reading.region:  # a reader that reports no region yet: its blocks are the region
-            reading = Reading(
-                reading.blocks, "\n".join(block.text for block in reading.blocks), reading.furniture
-            )
         kept, furniture, before_blocks = document_extent(reading.blocks, path, unit="paragraph")
         metadata = portal.metadata_from(before_blocks)
         reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture))
@@ -236,16 +232,11 @@ BEFORE_DOCUMENT = "before the document's head"
 
 
 def _read_binary(form: Form, data: bytes, path: Path) -> Reading:
-    """The Word or PDF reader's result as a :class:`Reading` (they may still return a list of blocks)."""
-    result: object
+    """The Word or PDF reader's :class:`Reading`."""
     if form == "pdf":
         from cqpolicy.intake.pdf import read_pdf
 
-        result = read_pdf(data, path)
-    else:
-        from cqpolicy.intake.docx import read_docx
+        return read_pdf(data, path)
+    from cqpolicy.intake.docx import read_docx
 
-        result = read_docx(data, path)
-    if isinstance(result, Reading):
-        return result
-    return Reading(tuple(result), "")  # a list of blocks, until those readers return a Reading
+    return read_docx(data, path)

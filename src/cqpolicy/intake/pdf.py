@@ -1,30 +1,70 @@
-"""A PDF attachment with a text layer, read with pdfplumber.
+"""A PDF attachment with a text layer, read with pdfplumber, by the page's structure.
 
-Each page's tables are found by their ruling lines; the text outside them is read line by
-line and joined into paragraphs (a new paragraph starts where a line is indented or the
-previous line stopped short of the right margin). Tables and paragraphs are interleaved by
-their position on the page, and pages follow each other. Inside a cell, wrapped lines are
-joined. PDF text puts spaces where glyphs are far apart (``5 号``, ``2025 年``): spaces next
-to a Chinese character are removed. Page numbers such as ``— 3 —`` are dropped.
+Each page's tables are found by their ruling lines (pdfplumber's table geometry); the text
+outside them is read line by line and joined into paragraphs (a new paragraph starts where a
+line is indented or the previous line stopped short of the right margin). Tables and
+paragraphs are interleaved by their position on the page, and pages follow each other. Inside
+a cell, wrapped lines are joined. PDF text puts spaces where glyphs are far apart (``5 号``,
+``2025 年``): spaces next to a Chinese character are removed.
 
-A scanned PDF, whose pages are images without a text layer, gets a clear error.
+What is on the paper but not the document is dropped and named (the
+:class:`~cqpolicy.intake.Reading`'s furniture), found by where it stands, not by what it says:
+
+- **running headers and footers, page numbers**: the first and last lines of a page that
+  recur at the same height on other pages once their digits are masked (``— 3 —``, ``2/8``, a
+  browser's date and page title above, its address and ``x/y`` below);
+- **repeated header rows**: a table row equal to the table's first (header) row;
+- **before the document and after it**: in a page printed from a browser, the site's
+  navigation and the portal's metadata table stand before the document's title and number, and
+  related reading, print links and the site footer after the last annex row. The document's
+  extent runs from its title (the centred lines just above its number) to the last numbered
+  row of its last table. The portal's metadata in such a print is not read (a PDF of the Word
+  attachment carries none, and a print's metadata cannot be told from the page's furniture
+  reliably); give the build a sidecar ``.meta.json`` for it.
+
+A row continued on the next page (a row allowed to break across pages) is joined to its row,
+cell by cell; so is a paragraph that goes on on the next page. A cell merged down over several
+rows stands in every row it covers.
+
+The file is untrusted: before pdfplumber reads a page, every stream is measured inflated
+(without inflating it whole) and the content each page draws is counted, so that a small file
+whose pages share one huge content stream, or a stream that inflates to a gigabyte, is refused
+in a second instead of taking minutes and gigabytes. A scanned PDF, whose pages are images
+without a text layer, gets a clear error.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cqpolicy.errors import InputError
-from cqpolicy.intake import Block
+from cqpolicy.intake import Block, Furniture, Reading
 
 MAX_PAGES = 500
+#: Bytes one stream may inflate to (the real policy's largest, a font, is under 1 MB).
+MAX_STREAM_BYTES = 32 * 1024 * 1024
+#: Inflated bytes of all streams together, and PDF objects in all.
+MAX_TOTAL_STREAM_BYTES = 256 * 1024 * 1024
+MAX_OBJECTS = 200_000
+#: Content-stream bytes one page draws, and all pages together (a stream shared by pages
+#: counts once per page: that is what it costs to read). The real policy's pages draw at most
+#: 28 KB each and 200 KB in all. pdfplumber reads dense content (one glyph per operator) at
+#: about 40 KB a second, so the worst file within these bounds takes about 20 s.
+MAX_PAGE_CONTENT_BYTES = 128 * 1024
+MAX_CONTENT_BYTES = 768 * 1024
+
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026"
 _SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
-_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?$")
+_DIGITS = re.compile(r"\d+")
+_NUMBER_CELL = re.compile(r"^\d{1,4}$")
+#: How many lines at a page's top and bottom may be running furniture.
+_EDGE_LINES = 2
 
 
 def tidy(text: str) -> str:
@@ -38,31 +78,48 @@ class _Item:
     top: float
     text: str
     cells: tuple[str, ...] | None = None
+    #: For table rows: which cells are covered by a cell merged from above (no cell of their own).
+    covered: tuple[bool, ...] = ()
     #: A paragraph whose first line is not indented (it may continue one from the page before).
     unindented: bool = False
     #: A paragraph whose last line reaches the right margin (it may go on on the next page).
     full: bool = False
+    #: Centre and size of the first line, to tell the title's centred lines.
+    centre: float = 0.0
+    size: float = 0.0
+    #: The text as found, for the region; why it is furniture, when it is.
+    found: str = ""
+    why: str | None = None
+    table: int = -1
+    lines: int = 1
+    #: A line kept alone only because it stands at the page's edge: it goes on the paragraph above.
+    joins_above: bool = False
 
 
-def read_pdf(data: bytes, path: Path) -> list[Block]:
-    """The PDF's paragraphs and table rows in reading order.
+def read_pdf(data: bytes, path: Path) -> Reading:
+    """The PDF's paragraphs and table rows in reading order, and the furniture dropped.
 
     Raises:
-        InputError: if the PDF is damaged, cut short, encrypted, too long, or has no text layer.
+        InputError: if the PDF is damaged, cut short, encrypted, too long or too costly to
+            read, or has no text layer.
     """
     import pdfplumber
 
     if b"%%EOF" not in data[-2048:]:
         raise InputError("the PDF is incomplete (it has no end-of-file marker); download it again", path=path)
-    items: list[_Item] = []
+    pages: list[list[_Item]] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            check_costs(pdf.doc, path)
             if len(pdf.pages) > MAX_PAGES:
                 raise InputError(f"the PDF has {len(pdf.pages)} pages, more than {MAX_PAGES}", path=path)
             chars = 0
+            width = 0.0
             for number, page in enumerate(pdf.pages, start=1):
                 chars += len(page.chars)
-                items.extend(_page_items(number, page))
+                pages.append(_page_items(number, page))
+                width = max(width, float(page.width))
+                page.flush_cache()
     except InputError:
         raise
     except Exception as error:  # pdfminer raises many syntax and decryption errors: all mean unusable
@@ -75,39 +132,135 @@ def read_pdf(data: bytes, path: Path) -> list[Block]:
             "version of the policy, or run OCR on the PDF first",
             path=path,
         )
-    first_text: dict[int, _Item] = {}
-    for item in items:
-        if item.cells is None:
-            first_text.setdefault(item.page, item)
-    merged: list[_Item] = []
-    for item in items:
-        previous = merged[-1] if merged else None
-        if (
-            previous is not None
-            and item.page == previous.page + 1
-            and item.cells is None
-            and previous.cells is None
-            and item.unindented
-            and previous.full
-            and item is first_text[item.page]
-        ):
-            previous.text += item.text  # a paragraph that goes on on the next page
-            previous.full, previous.page = item.full, item.page
-            continue
-        merged.append(item)
-    return [Block(at, item.text, item.cells) for at, item in enumerate(merged, start=1)]
+    _mark_running(pages)
+    items = [item for page in pages for item in _rejoin(page)]
+    _mark_header_rows(items)
+    _mark_extent(items)
+    merged = {id(item) for item in _join_across_pages(items)}
+    blocks: list[Block] = []
+    furniture: list[Furniture] = []
+    region: list[str] = []
+    for at, item in enumerate(items, start=1):
+        if item.found:
+            region.append(item.found)
+        if item.why is not None:
+            furniture.append(Furniture(at, item.found, item.why))
+        elif id(item) in merged:
+            blocks.append(Block(at, item.text, item.cells))
+    return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture))
+
+
+def check_costs(document: Any, path: Path) -> None:
+    """Refuse a PDF whose streams inflate, or whose pages draw, more than a policy's ever would.
+
+    Every stream is inflated in pieces and counted, never held whole; each page's content
+    streams are counted for that page, so one stream shared by many pages counts for each.
+
+    Raises:
+        InputError: naming the bound exceeded.
+    """
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    sizes: dict[int, int] = {}
+    total = 0
+    objects = 0
+    for xref in document.xrefs:
+        for objid in xref.get_objids():
+            objects += 1
+            if objects > MAX_OBJECTS:
+                raise InputError(
+                    f"the PDF has more than {MAX_OBJECTS:,} objects, far more than a policy's", path=path
+                )
+            try:
+                obj = document.getobj(objid)
+            except Exception:  # a broken object is pdfplumber's to report, if a page uses it
+                continue
+            if isinstance(obj, PDFStream):
+                size = _inflated_size(obj, path)
+                sizes[objid] = size
+                total += size
+                if total > MAX_TOTAL_STREAM_BYTES:
+                    raise InputError(
+                        f"the PDF's streams inflate to more than {MAX_TOTAL_STREAM_BYTES:,} bytes, far more "
+                        "than a policy's; it cannot be read safely",
+                        path=path,
+                    )
+    drawn = 0
+    for number, page in enumerate(PDFPage.create_pages(document), start=1):
+        if number > MAX_PAGES:
+            raise InputError(f"the PDF has more than {MAX_PAGES} pages", path=path)
+        contents = resolve1(page.attrs.get("Contents"))
+        refs = contents if isinstance(contents, list) else [page.attrs.get("Contents")]
+        size = 0
+        for ref in refs:
+            objid = getattr(ref, "objid", None)
+            if objid is not None and objid in sizes:
+                size += sizes[objid]
+            elif isinstance(stream := resolve1(ref), PDFStream):
+                size += _inflated_size(stream, path)
+        if size > MAX_PAGE_CONTENT_BYTES:
+            raise InputError(
+                f"page {number} of the PDF draws {size:,} bytes of content, more than the "
+                f"{MAX_PAGE_CONTENT_BYTES:,} a page of text needs; it cannot be read safely",
+                path=path,
+            )
+        drawn += size
+        if drawn > MAX_CONTENT_BYTES:
+            raise InputError(
+                f"the PDF's pages draw more than {MAX_CONTENT_BYTES:,} bytes of content in all (pages "
+                "sharing one huge content stream?); it cannot be read safely",
+                path=path,
+            )
+
+
+def _inflated_size(stream: Any, path: Path) -> int:
+    """How many bytes ``stream`` decodes to, up to the bound, without holding them."""
+    filters = [getattr(f, "name", f) for f, _ in stream.get_filters()]
+    raw = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
+    if not filters:
+        return len(raw)
+    if filters[0] not in ("FlateDecode", "Fl"):
+        return len(raw) * 8  # other filters are rare in office PDFs; bound them by a fair ratio
+    inflater = zlib.decompressobj()
+    size = 0
+    data = raw
+    try:
+        while data:
+            piece = inflater.decompress(data, 1 << 20)
+            size += len(piece)
+            if size > MAX_STREAM_BYTES:
+                raise InputError(
+                    f"a stream of the PDF inflates to more than {MAX_STREAM_BYTES:,} bytes (from "
+                    f"{len(raw):,}), far more than a policy's; it cannot be read safely",
+                    path=path,
+                )
+            data = inflater.unconsumed_tail
+            if not piece and not data:
+                break
+    except zlib.error:
+        return len(raw)  # a damaged stream: pdfminer reports it, or reads what it can
+    return size * (8 if len(filters) > 1 else 1)
 
 
 def _page_items(number: int, page: Any) -> list[_Item]:
-    tables = page.find_tables()
+    # A ruled box of one column (a page frame, a bordered content area) is not a table: its text
+    # is read as lines.
+    tables = [
+        table for table in page.find_tables() if max((len(row.cells) for row in table.rows), default=0) > 1
+    ]
     boxes = [table.bbox for table in tables]
     items = []
-    for table in tables:
+    for index, table in enumerate(tables):
         top = table.bbox[1]
         for offset, row in enumerate(table.extract()):
+            covered = tuple(cell is None for cell in row)
             cells = tuple(tidy((cell or "").replace("\n", "")) for cell in row)
             if any(cells):
-                items.append(_Item(number, top + offset * 0.001, " | ".join(cells), cells))
+                text = " | ".join(cells)
+                items.append(
+                    _Item(number, top + offset * 0.001, text, cells, covered, found=text, table=index)
+                )
 
     def outside(obj: dict[str, Any]) -> bool:
         x = (obj["x0"] + obj["x1"]) / 2
@@ -115,31 +268,55 @@ def _page_items(number: int, page: Any) -> list[_Item]:
         return not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in boxes)
 
     lines = page.filter(outside).extract_text_lines(keep_blank_chars=False, x_tolerance=1.5)
-    items.extend(_paragraphs(number, lines, float(page.width)))
+    items.extend(_paragraphs(number, lines, float(page.height)))
     items.sort(key=lambda item: item.top)
     return items
 
 
-def _paragraphs(number: int, lines: list[dict[str, Any]], width: float) -> list[_Item]:
-    """Join a page's text lines into paragraphs."""
-    lines = [line for line in lines if not _PAGE_NUMBER.match(line["text"].strip())]
+def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list[_Item]:
+    """Join a page's text lines into paragraphs; the first and last lines stay alone.
+
+    The lines at the page's top and bottom edge are kept as items of their own, so that
+    running furniture can be told from them; they are joined back when they are not.
+    """
+    lines = [line for line in lines if tidy(line["text"])]
     if not lines:
         return []
-    left = min(line["x0"] for line in lines)
-    right = max(line["x1"] for line in lines)
+    body = lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else []
+    # The text column: where most lines start (a page's chrome, a logo or a search box, may
+    # stand further out), and the furthest a line starting there reaches.
+    starts = Counter(round(line["x0"]) for line in body or lines)
+    column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+    left = min(line["x0"] for line in body or lines if abs(line["x0"] - column) <= 2)
+    right = max(line["x1"] for line in body or lines if abs(line["x0"] - column) <= 2)
     out: list[_Item] = []
     previous: dict[str, Any] | None = None
-    for line in lines:
+    for index, line in enumerate(lines):
         text = tidy(line["text"])
-        if not text:
-            continue
         size = _char_size(line)
         indented = line["x0"] - left > 0.8 * size
         short_before = previous is not None and right - previous["x1"] > 3 * size
-        if out and previous is not None and not indented and not short_before:
+        edge = index < _EDGE_LINES or index >= len(lines) - _EDGE_LINES
+        was_edge = previous is not None and (index - 1 < _EDGE_LINES or index - 1 >= len(lines) - _EDGE_LINES)
+        goes_on = bool(out) and previous is not None and not indented and not short_before
+        if goes_on and not edge and not was_edge:
             out[-1].text += text
+            out[-1].found += text
+            out[-1].lines += 1
         else:
-            out.append(_Item(number, float(line["top"]), text, unindented=not indented))
+            centre = (line["x0"] + line["x1"]) / 2 - (left + right) / 2
+            out.append(
+                _Item(
+                    number,
+                    float(line["top"]),
+                    text,
+                    unindented=not indented,
+                    centre=centre,
+                    size=size,
+                    found=text,
+                    joins_above=goes_on,
+                )
+            )
         out[-1].full = right - line["x1"] <= 3 * size
         previous = line
     return out
@@ -150,3 +327,150 @@ def _char_size(line: dict[str, Any]) -> float:
     if chars:
         return float(sum(c["x1"] - c["x0"] for c in chars) / len(chars)) or 10.0
     return float(line["bottom"] - line["top"]) or 10.0
+
+
+def _mark_running(pages: list[list[_Item]]) -> None:
+    """Mark the running headers, footers and page numbers: edge lines that recur on other pages."""
+    if len(pages) < 2:
+        return
+    candidates: list[tuple[_Item, str, bool]] = []
+    for page in pages:
+        texts = [item for item in page if item.cells is None]
+        for position, item in enumerate(texts):
+            top_edge = position < _EDGE_LINES and all(i.cells is None for i in page[: page.index(item)])
+            bottom_edge = position >= len(texts) - _EDGE_LINES and all(
+                i.cells is None for i in page[page.index(item) + 1 :]
+            )
+            if (top_edge or bottom_edge) and item.lines == 1:
+                candidates.append((item, _DIGITS.sub("#", item.text), top_edge))
+    seen = Counter((masked, round(item.top / 4)) for item, masked, _ in candidates)
+    for item, masked, top in candidates:
+        key = round(item.top / 4)
+        count = sum(seen[(masked, k)] for k in (key - 1, key, key + 1))
+        if count < 2 or not _distinct_pages(candidates, masked, item):
+            continue
+        if not re.search(r"[^\W\d_]", masked.replace("#", "")):
+            item.why = "page number"
+        else:
+            item.why = "running header" if top else "running footer"
+
+
+def _distinct_pages(candidates: list[tuple[_Item, str, bool]], masked: str, item: _Item) -> bool:
+    pages = {other.page for other, m, _ in candidates if m == masked and abs(other.top - item.top) <= 6}
+    return len(pages) >= 2
+
+
+def _rejoin(page: list[_Item]) -> list[_Item]:
+    """Join back the edge lines that are not furniture to the paragraph they go on."""
+    out: list[_Item] = []
+    for item in page:
+        above = out[-1] if out else None
+        if (
+            item.joins_above
+            and item.why is None
+            and above is not None
+            and above.cells is None
+            and above.why is None
+        ):
+            above.text += item.text
+            above.found += item.found
+            above.lines += 1
+            above.full = item.full
+            continue
+        out.append(item)
+    return out
+
+
+def _mark_header_rows(items: list[_Item]) -> None:
+    """Mark each repetition of a table's header row (the first row of the first table)."""
+    header: tuple[str, ...] | None = None
+    for item in items:
+        if item.cells is None or item.why is not None:
+            continue
+        if header is None:
+            header = item.cells
+        elif item.cells == header:
+            item.why = "repeated header row"
+
+
+def _mark_extent(items: list[_Item]) -> None:
+    """Mark what stands before the document's title and after its last numbered table row."""
+    from cqpolicy.build.numerals import document_number
+
+    rows = [
+        i
+        for i, item in enumerate(items)
+        if item.cells and item.why is None and _NUMBER_CELL.match(item.cells[0])
+    ]
+    if rows:
+        continuing = True  # the last row's continuation on the next page is still the row's
+        for item in items[rows[-1] + 1 :]:
+            if item.why is not None:
+                continue
+            continuing = continuing and item.cells is not None and not item.cells[0]
+            if not continuing:
+                item.why = "after the last annex row"
+    number = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if item.cells is None and item.why is None and document_number(item.text)
+        ),
+        None,
+    )
+    if number is None:
+        return
+    start = number
+    for i in range(number - 1, -1, -1):
+        item = items[i]
+        if item.why is not None:
+            continue
+        if item.cells is not None or abs(item.centre) > 2 * max(item.size, 1.0) or item.lines > 4:
+            break
+        start = i
+    for item in items[:start]:
+        if item.why is None:
+            item.why = "before the document (the page's navigation and metadata)"
+
+
+def _join_across_pages(items: list[_Item]) -> list[_Item]:
+    """Join a table row or a paragraph continued on the next page to where it started."""
+    kept: list[_Item] = []
+    for item in items:
+        if item.why is not None:
+            continue
+        previous = kept[-1] if kept else None
+        if previous is not None and item.cells is not None and previous.cells is not None:
+            if item.page == previous.page + 1 and _continues(previous, item):
+                # the region reads a broken row cell by cell, as the blocks do
+                joined = tuple(a + b for a, b in zip(previous.cells, item.cells, strict=True))
+                previous.cells, previous.text = joined, " | ".join(joined)
+                previous.found, item.found = previous.text, ""
+                previous.page = item.page
+                continue
+            if any(item.covered) and len(item.cells) == len(previous.cells):
+                # a cell merged down from above stands in every row it covers
+                cells = tuple(
+                    p if c else t for t, c, p in zip(item.cells, item.covered, previous.cells, strict=True)
+                )
+                item.cells, item.text = cells, " | ".join(cells)
+                item.found = item.text
+        if (
+            previous is not None
+            and item.page == previous.page + 1
+            and item.cells is None
+            and previous.cells is None
+            and item.unindented
+            and previous.full
+        ):
+            previous.text += item.text  # a paragraph that goes on on the next page
+            previous.full, previous.page = item.full, item.page
+            continue
+        kept.append(item)
+    return kept
+
+
+def _continues(previous: _Item, item: _Item) -> bool:
+    """Whether ``item`` is the rest of ``previous``, a row broken across a page."""
+    assert previous.cells is not None and item.cells is not None
+    return len(item.cells) == len(previous.cells) and not item.cells[0] and bool(previous.cells[0])
