@@ -17,6 +17,7 @@ The suite is split in two (see tests/fixtures/released/README.md):
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -84,6 +85,16 @@ def frozen_repository(target: Path, package: Path) -> Path:
     for name in ("CHANGELOG.md", "README.md"):
         shutil.copy2(FROZEN / name, target / name)
     shutil.copy2(ROOT / "LICENSE.md", target / "LICENSE.md")
+    # The documents derived from the package follow today's toolkit, as `make publish` writes
+    # them: the package was rebuilt from the frozen sources by it (new columns included).
+    from cqpolicy.publish.docs import refresh_readme
+    from cqpolicy.publish.policy import write_policy_page
+
+    descriptor = json.loads((target / "datapackage.json").read_text(encoding="utf-8"))
+    readme = target / "README.md"
+    text = refresh_readme(readme.read_text(encoding="utf-8"), descriptor, target)
+    readme.write_text(text, encoding="utf-8")
+    write_policy_page(target, target / "docs" / "policy.md")
     return target
 
 

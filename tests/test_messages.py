@@ -17,6 +17,7 @@ from cqpolicy.escape import name_in_message
 HERE = Path(__file__).resolve().parent
 RELEASED = HERE / "fixtures" / "released" / "1.2.0"
 SOURCE = RELEASED / "sources" / "000_75cbbf2a9912bf4b.txt"
+OFFICIAL = Path(__file__).resolve().parent / "fixtures" / "amended" / "official-form.txt"
 
 
 @pytest.fixture
@@ -70,10 +71,13 @@ def test_a_five_million_character_line_names_the_users_file(tmp_path: Path, buil
 
 
 def test_a_unit_name_with_a_kangxi_radical_is_shown_escaped(sources: Path, tmp_path: Path) -> None:
-    text = SOURCE.read_text(encoding="utf-8")
+    # The official form: a copy of the mirror text under another name is refused for its
+    # artefacts before the register is read.
+    text = OFFICIAL.read_text(encoding="utf-8")
     last = text.rindex("展改革委")
     kangxi = tmp_path / "kangxi.txt"
     kangxi.write_text(text[:last] + "展改\u2fb0委" + text[last + 4 :], encoding="utf-8")
+    shutil.copy(OFFICIAL.with_suffix(".meta.json"), tmp_path / "kangxi.meta.json")
     code, stderr = _build(kangxi, sources, tmp_path)
     assert code == 1
     assert stderr.startswith(

@@ -1,6 +1,6 @@
 """The day an amendment comes out: releasing one leaves every data-facing check green.
 
-In a copy of this repository (its working tree, committed in a fresh git repository), a
+In a copy of this repository (its working tree, committed on top of a clone of its history), a
 fictional amendment of whatever version the repository is at is released with
 ``cqpolicy release`` and committed; then, in that copy, ``cqpolicy validate`` says valid,
 ``cqpolicy pack`` writes the zip, the generated documents show the new text, and the tests
@@ -57,7 +57,11 @@ def _git(clone: Path, *args: str) -> None:
 
 
 def _copy_working_tree(target: Path) -> None:
-    """The repository's files as they are now (tracked and new, not ignored), in a fresh git repository."""
+    """The repository's files as they are now (tracked and new, not ignored), committed on top of a
+    clone of its history, so that released versions stay reachable there (``load("1.0.0")``)."""
+    subprocess.run(
+        ["git", "clone", "-q", "--no-checkout", str(ROOT), str(target)], check=True, capture_output=True
+    )
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -69,9 +73,8 @@ def _copy_working_tree(target: Path) -> None:
         if source.is_file():  # a file deleted in the working tree is listed but gone
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
-    _git(target, "init", "-q")
     _git(target, "add", "-A")
-    _git(target, "commit", "-q", "-m", "the repository as it is")
+    _git(target, "commit", "-q", "--allow-empty", "-m", "the repository as it is")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -154,7 +154,8 @@ def test_sources_without_the_rows_still_build_with_the_english_empty(
     frozen_copy: Path, tmp_path: Path
 ) -> None:
     result = build_package(out=tmp_path / "out", sources_dir=frozen_copy)
-    assert result.warnings == []
+    # The mirror's two trailing lines are named as page furniture; nothing else is warned of.
+    assert [w for w in result.warnings if not w.startswith("dropped ")] == []
     document = _document(tmp_path / "out")
     assert (document["addressees"], document["addressees_en"], document["publication_note_en"]) == (
         ADDRESSEES,
