@@ -77,7 +77,8 @@ PAGES = [
     (
         "5-unit-市发展改革委",
         f"/{DB}/agencies/cq-development-reform-commission",
-        ["重庆市发展和改革委员会", "true", "Every task of this unit, with the task in Chinese and English"],
+        # name_en_official shown as a word (true/false), not 0/1; 1.3.0 has it false for this unit
+        ["重庆市发展和改革委员会", "false", "Every task of this unit, with the task in Chinese and English"],
     ),
     (
         "4-canned-query-units-leading-most-tasks",
