@@ -374,6 +374,7 @@ def render_package(
     files["datapackage.json"] = json_bytes(descriptor)
     files.update(citation_files(descriptor))
     counts = {name: len(tables[name]) for name in ("clauses", "tasks", "agencies", "task_agencies")}
+    warnings.extend(publication.notes)
     warnings.extend(furniture_warnings(publication))  # last: what the reader dropped around the document
     return files, doc, counts, warnings
 

@@ -71,11 +71,14 @@ class Reading:
         region: Every character of the form's document region, in reading order, as the reader
             found it before it dropped anything: the text the conservation check counts from.
         furniture: What the reader dropped inside that region, each with its reason.
+        notes: What the reader changed as it read, in a sentence each, for the build's warnings
+            (a PDF's Kangxi radicals read as the characters they stand for).
     """
 
     blocks: tuple[Block, ...]
     region: str
     furniture: tuple[Furniture, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class Publication:
         region: The form's document region as its reader found it (see :class:`Reading`);
             empty where the reader does not report one yet.
         furniture: What the reader and the portal step dropped inside that region.
+        notes: What the reader changed as it read (see :class:`Reading`).
     """
 
     path: Path
@@ -102,6 +106,7 @@ class Publication:
     dropped: int = 0
     region: str = ""
     furniture: tuple[Furniture, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -214,7 +219,7 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
         outside = 0
         kept, furniture, before_blocks = document_extent(reading.blocks, path, unit="paragraph")
         metadata = portal.metadata_from(before_blocks)
-        reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture))
+        reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture), reading.notes)
     return Publication(
         path=path,
         form=form,
@@ -224,6 +229,7 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
         dropped=outside + len(reading.furniture),
         region=reading.region,
         furniture=reading.furniture,
+        notes=reading.notes,
     )
 
 

@@ -35,8 +35,12 @@ without a text layer, gets a clear error.
 
 from __future__ import annotations
 
+import csv
+import functools
 import io
+import logging
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -107,6 +111,9 @@ def read_pdf(data: bytes, path: Path) -> Reading:
 
     if b"%%EOF" not in data[-2048:]:
         raise InputError("the PDF is incomplete (it has no end-of-file marker); download it again", path=path)
+    # pdfminer logs every font it cannot fully describe (a browser's print has hundreds); the
+    # reader's own findings are what the user needs.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     pages: list[list[_Item]] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
@@ -114,9 +121,11 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             if len(pdf.pages) > MAX_PAGES:
                 raise InputError(f"the PDF has {len(pdf.pages)} pages, more than {MAX_PAGES}", path=path)
             chars = 0
+            radicals: dict[str, str] = {}
             width = 0.0
             for number, page in enumerate(pdf.pages, start=1):
                 chars += len(page.chars)
+                read_radicals(page.chars, radicals)
                 pages.append(_page_items(number, page))
                 width = max(width, float(page.width))
                 page.flush_cache()
@@ -147,7 +156,48 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             furniture.append(Furniture(at, item.found, item.why))
         elif id(item) in merged:
             blocks.append(Block(at, item.text, item.cells))
-    return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture))
+    notes: tuple[str, ...] = ()
+    if radicals:
+        shown = "、".join(f"{r}→{c}" for r, c in sorted(radicals.items())[:8])
+        notes = (
+            f"read {len(radicals)} Kangxi or CJK radical{'s' if len(radicals) > 1 else ''} of the PDF's text "
+            f"layer as the characters they stand for ({shown}): the fonts map those glyphs to radicals "
+            "(a browser printing with some CJK fonts does this); check the result against the page",
+        )
+    return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture), notes=notes)
+
+
+def read_radicals(chars: list[dict[str, Any]], seen: dict[str, str]) -> None:
+    """Read a Kangxi radical (U+2F00–U+2FDF) or a CJK radical supplement character (U+2E80–U+2EFF)
+    in a PDF's text layer as the unified ideograph it stands for.
+
+    A PDF's text is what its fonts' character maps say, not what the page shows: some CJK fonts
+    map common ideographs' glyphs to the radicals that look the same (``⼀`` U+2F00 for ``一``,
+    ``⻓`` U+2ED3 for ``长``), so the text reads ``（⼀）`` where the page shows ``（一）``. The
+    policy's text has no radicals, so each is read as its ideograph, in place (every later step,
+    the region included, sees the ideograph), and ``seen`` collects them for the build's warning.
+    Kangxi radicals by their NFKC form; the supplement by Unicode's Equivalent_Unified_Ideograph
+    table (``resources/cjk_radicals.csv``), which NFKC does not cover.
+    """
+    table = _radical_table()
+    for char in chars:
+        text = char.get("text", "")
+        if len(text) != 1 or not ("\u2e80" <= text <= "\u2eff" or "\u2f00" <= text <= "\u2fdf"):
+            continue
+        unified = table.get(text) or unicodedata.normalize("NFKC", text)
+        if len(unified) == 1 and unified != text:
+            char["text"] = unified
+            seen[text] = unified
+
+
+@functools.cache
+def _radical_table() -> dict[str, str]:
+    """CJK radical supplement character → its equivalent unified ideograph (see the file's header)."""
+    from importlib.resources import files
+
+    text = files("cqpolicy").joinpath("resources/cjk_radicals.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["radical"]: row["ideograph"] for row in rows}
 
 
 def check_costs(document: Any, path: Path) -> None:
