@@ -32,7 +32,7 @@ RoleSource = Literal["stated", "first-listed"]
 UNIT_SEPARATOR = "、"
 GROUP_SEPARATOR = "，"
 ROW_SPLIT = re.compile(r"\s*[|｜\t]\s*")
-_NUMBER_CELL = re.compile(r"^(?P<n>\d{1,4})\s*[．.、]?$")
+NUMBER_CELL = re.compile(r"^(?P<n>\d{1,4})\s*[．.、]?$")
 _NOTE = re.compile(r"^(注|备注|说明)\s*\d*\s*[：:]")
 
 #: Header words of each kind of column. The first match decides, in this order.
@@ -142,7 +142,7 @@ def layout_of(header: Sequence[str]) -> Layout | None:
 def _header(annex: Annex) -> list[str] | None:
     for block in annex.rows:
         cells = cells_of(block)
-        return None if _NUMBER_CELL.match(cells[0]) else cells
+        return None if NUMBER_CELL.match(cells[0]) else cells
     return None
 
 
@@ -191,7 +191,7 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
         if header is not None and cells == header:
             continue  # the header repeated on a later page
         filled = [cell for cell in cells if cell]
-        spanning = bool(filled) and len(set(filled)) == 1 and not _NUMBER_CELL.match(cells[0])
+        spanning = bool(filled) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
         if spanning and _NOTE.match(filled[0]):
             continue  # a note under the table
         if block.cells is None and len(cells) == 1 and "|" not in block.text and "\t" not in block.text:
@@ -204,7 +204,7 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
             merged = [a + b for a, b in zip(previous_cells, cells, strict=True)]
             rows[-1] = (previous, merged, previous_category)  # a row continued on the next page
             continue
-        if len(cells) != layout.width or not _NUMBER_CELL.match(cells[layout.number]):
+        if len(cells) != layout.width or not NUMBER_CELL.match(cells[layout.number]):
             _bad_row(layout, cells, block, path)
         row_category = cells[layout.category] if layout.category is not None else category
         rows.append((block, cells, row_category or None))
@@ -241,7 +241,7 @@ def _check_last_row(layout: Layout, body: Sequence[Block], path: Path | str) -> 
             line=last.at,
         )
     cells = cells_of(last)
-    if 1 < len(cells) < layout.width and _NUMBER_CELL.match(
+    if 1 < len(cells) < layout.width and NUMBER_CELL.match(
         cells[layout.number] if layout.number < len(cells) else ""
     ):
         missing = (
@@ -272,12 +272,25 @@ def _check_last_task(tasks: list[Task], path: Path | str) -> None:
 
 
 def _bad_row(layout: Layout, cells: list[str], block: Block, path: Path | str) -> None:
+    tabs = block.cells is None and "\t" in block.text
     if layout == LEGACY:
-        shape = "'number | task | responsible units |'"
+        shape = (
+            "'number<TAB>task<TAB>responsible units'"
+            if tabs or "|" not in block.text
+            else "'number | task | responsible units |'"
+        )
     else:
         shape = f"{layout.width} cells, the first a task number, like the header"
+    if block.cells is None and "|" not in block.text and layout != LEGACY:
+        shape += " (cells separated by tabs)"
+    cut = (
+        "; a row cut by a line break inside a cell continues on the next lines until it has "
+        f"{layout.width} cells, and this one never does"
+        if tabs and len(cells) < layout.width
+        else ""
+    )
     raise SourceError(
-        f"an annex row must read {shape}; this one has {len(cells)} cells",
+        f"an annex row must read {shape}; this one has {len(cells)} cells{cut}",
         path=path,
         line=block.at,
     )
@@ -286,7 +299,7 @@ def _bad_row(layout: Layout, cells: list[str], block: Block, path: Path | str) -
 def _task(
     layout: Layout, cells: list[str], block: Block, category: str | None, expected: int, path: Path | str
 ) -> Task:
-    match = _NUMBER_CELL.match(cells[layout.number])
+    match = NUMBER_CELL.match(cells[layout.number])
     assert match is not None  # checked by read_annex
     number = int(match["n"])
     if number != expected:

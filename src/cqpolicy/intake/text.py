@@ -66,9 +66,56 @@ def read_text(data: bytes, path: Path) -> Reading:
     text = decode(data, path)
     lines = text.split("\n")
     blocks = [Block(at, line) for at, line in enumerate(lines, start=1) if line.strip(" \t\u3000\xa0")]
+    blocks = join_broken_rows(blocks)
     kept, furniture, _before = document_extent(blocks, path)
     refuse_pdf_copy(kept, path)
     return Reading(blocks=tuple(kept), region=text, furniture=tuple(furniture))
+
+
+def _tab_cells(text: str) -> list[str]:
+    return [cell.strip(" \u3000\xa0") for cell in text.split("\t")]
+
+
+def join_broken_rows(blocks: list[Block]) -> list[Block]:
+    """Join the lines of a tab-separated table row that line breaks inside its cells cut.
+
+    A browser's copy (or ``innerText``) separates a table's cells by tabs and turns a ``<br>``
+    or ``<p>`` inside a cell into a line break. After a tab-separated header row naming the
+    tasks and units, a number row with fewer cells than the header continues on the next lines
+    until it has them: a continuation line's first fragment continues the row's last cell, the
+    fragments after its tabs are the next cells; a new number row starts only once the row is
+    complete. A line without a tab after a complete row whose last cell ends with a separator
+    (``、``, ``，``) continues that cell too. Fragments are joined without adding a character;
+    the joined row keeps the line of its first part.
+    """
+    from cqpolicy.build.annex import GROUP_SEPARATOR, NUMBER_CELL, UNIT_SEPARATOR, layout_of
+
+    out: list[Block] = []
+    width: int | None = None
+    current: list[str] | None = None
+    for block in blocks:
+        cells = _tab_cells(block.text)
+        if "\t" in block.text and (layout := layout_of(cells)) is not None:
+            width, current = layout.width, None
+            out.append(block)
+            continue
+        if width is None:
+            out.append(block)
+            continue
+        number_row = len(cells) > 1 and NUMBER_CELL.match(cells[0]) is not None
+        if current is not None:
+            incomplete = len(current) < width
+            cut_after_separator = "\t" not in block.text and current[-1].endswith(
+                (UNIT_SEPARATOR, GROUP_SEPARATOR)
+            )
+            if incomplete or cut_after_separator:
+                current[-1] += cells[0]
+                current.extend(cells[1:])
+                out[-1] = Block(out[-1].at, "\t".join(current))
+                continue
+        current = cells if number_row else None
+        out.append(block if current is None else Block(block.at, "\t".join(cells)))
+    return out
 
 
 _SENTENCE_END = re.compile(r"[。！？；：…!?;:.”’」』）)]$")
