@@ -217,7 +217,10 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
     else:
         reading = _read_binary(form, data, path)
         outside = 0
-        kept, furniture, before_blocks = document_extent(reading.blocks, path, unit="paragraph")
+        # The Word reader's region writes a merged cell in every column it covers, as its blocks.
+        kept, furniture, before_blocks = document_extent(
+            reading.blocks, path, unit="paragraph", merged_once=form != "docx"
+        )
         metadata = portal.metadata_from(before_blocks)
         reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture), reading.notes)
     return Publication(

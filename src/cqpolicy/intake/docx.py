@@ -2,7 +2,8 @@
 
 Paragraphs and tables of the document body become blocks in document order (page headers,
 footers, footnotes and text boxes are not part of the policy). A table's rows become blocks
-with their cells; a merged cell stands in every grid position it covers (``w:gridSpan``
+with their cells (a cell's paragraphs and lines joined without a separator, as in the page);
+a merged cell stands in every grid position it covers (``w:gridSpan``
 across, ``w:vMerge`` down), so a category row merged across the table and a lead unit merged
 down over several tasks read as the parser expects. A header row that Word repeats on every
 page (``w:tblHeader``) is stored once and read once; a header row repeated as real rows (as
@@ -263,7 +264,9 @@ class _Reader:
                     if paragraph.getparent() is not None and _inside_text_box(paragraph, cell):
                         continue
                     text, got, lost = self.paragraph(paragraph)
-                    texts.append(text.strip())
+                    # a line break in a cell is layout (the cell's width), not content: the
+                    # lines are joined as the paragraphs are, as the page's reader joins them
+                    texts.append("".join(line.strip() for line in text.split("\n")))
                     raw.append(got)
                     dropped.extend(lost)
                 text = "".join(texts)

@@ -157,15 +157,19 @@ def find_end(blocks: Sequence[Block], start: int) -> int:
     return len(blocks) if last is None else last + 1
 
 
-def _as_found(block: Block) -> str:
-    """A block's text as the file holds it: a cell merged over several columns written once."""
-    if block.cells is None:
+def _as_found(block: Block, *, merged_once: bool = True) -> str:
+    """A block's text as the reader's region holds it.
+
+    A page's region (HTML) writes a cell merged over several columns once; a Word document's
+    region writes it in every column it covers, as its blocks do (``merged_once=False``).
+    """
+    if block.cells is None or not merged_once:
         return block.text
     return " | ".join(cell for n, cell in enumerate(block.cells) if n == 0 or cell != block.cells[n - 1])
 
 
 def document_extent(
-    blocks: Sequence[Block], path: Path | str, *, unit: str = "line"
+    blocks: Sequence[Block], path: Path | str, *, unit: str = "line", merged_once: bool = True
 ) -> tuple[list[Block], list[Furniture], list[Block]]:
     """Split ``blocks`` into the document and the furniture around it.
 
@@ -175,13 +179,17 @@ def document_extent(
 
     Raises:
         InputError: if a line after the annex table looks like a task row the table lost.
+
+    ``merged_once`` says how the reader's region writes a cell merged across columns (once,
+    or in every column it covers): the furniture carries the text as the region has it, so
+    that the region less the furniture is exactly the blocks.
     """
     start, repeats = find_start(blocks)
     end = find_end(blocks, start)
     furniture: list[Furniture] = []
     for i in range(start):
         why = "the page's heading, repeating the title" if i in repeats else BEFORE_DOCUMENT
-        furniture.append(Furniture(blocks[i].at, _as_found(blocks[i]), why))
+        furniture.append(Furniture(blocks[i].at, _as_found(blocks[i], merged_once=merged_once), why))
     for block in blocks[end:]:
         text = _strip(block.text)
         if _LOOSE_TASK_ROW.match(text) or is_task_row(block):
@@ -192,5 +200,7 @@ def document_extent(
                 line=block.at,
                 unit=unit,
             )
-        furniture.append(Furniture(block.at, _as_found(block), "after the annex table's last row"))
+        furniture.append(
+            Furniture(block.at, _as_found(block, merged_once=merged_once), "after the annex table's last row")
+        )
     return list(blocks[start:end]), furniture, list(blocks[:start])
