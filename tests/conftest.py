@@ -17,6 +17,7 @@ The suite is split in two (see tests/fixtures/released/README.md):
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -106,4 +107,17 @@ def repo_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("repo-package")
     build_package(source=None, out=out, sources_dir=ROOT / "sources")
+    return out
+
+
+def package_tables(root: Path) -> dict[str, list[dict[str, str]]]:
+    """Every CSV table of a package, without the source_line columns (they point into each form's
+    file, so they differ between forms of the same text by design)."""
+    out = {}
+    for path in sorted((root / "data").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            out[path.stem] = [
+                {k: v for k, v in row.items() if not k.startswith("source_line")}
+                for row in csv.DictReader(handle)
+            ]
     return out

@@ -6,11 +6,11 @@ A browser's copy separates cells by tabs and turns a line break inside a cell in
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
+from conftest import package_tables
 from cqpolicy.build import build_package
 from cqpolicy.errors import SourceError
 
@@ -27,14 +27,7 @@ TASK_ROW = (
 
 
 def _tables(root: Path) -> dict[str, list[dict[str, str]]]:
-    out = {}
-    for name in ("tasks", "task_agencies"):
-        with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
-            out[name] = [
-                {k: v for k, v in row.items() if not k.startswith("source_line")}
-                for row in csv.DictReader(handle)
-            ]
-    return out
+    return {name: rows for name, rows in package_tables(root).items() if name in ("tasks", "task_agencies")}
 
 
 def _build(text: str, tmp: Path, name: str) -> dict[str, list[dict[str, str]]]:

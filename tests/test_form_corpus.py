@@ -12,13 +12,13 @@ frozen sources of release 1.2.0 and must give exactly the CSV tables the officia
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pytest
 
 import publications as pub
+from conftest import package_tables as tables
 from cqpolicy.build import build_package
 
 HERE = Path(__file__).resolve().parent
@@ -85,18 +85,6 @@ VARIANTS: dict[str, pub.Variant] = {
     "copied-no-furniture": V(form="copied", before=(), after=(), metadata="none"),
 }
 COMMITTED = sorted(path.name for path in FORMS.glob("*.htm*")) if FORMS.is_dir() else []
-
-
-def tables(root: Path) -> dict[str, list[dict[str, str]]]:
-    """Every CSV table of a package, without the source_line columns (they point into each file)."""
-    out = {}
-    for path in sorted((root / "data").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            out[path.stem] = [
-                {k: v for k, v in row.items() if not k.startswith("source_line")}
-                for row in csv.DictReader(handle)
-            ]
-    return out
 
 
 @pytest.fixture(scope="module")

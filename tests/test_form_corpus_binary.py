@@ -11,13 +11,13 @@ names, equal those of the blocks it hands on; a continuation row dropped after r
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import package_tables as tables
 from cqpolicy.build import build_package
 from cqpolicy.intake import Block, Furniture, read_publication
 
@@ -27,18 +27,6 @@ OFFICIAL = HERE / "fixtures" / "amended" / "official-form.txt"
 FROZEN_SOURCES = HERE / "fixtures" / "released" / "1.2.0" / "sources"
 BINARY_FORMS = sorted(path.name for path in FORMS.iterdir() if path.suffix in (".docx", ".pdf"))
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-
-
-def tables(root: Path) -> dict[str, list[dict[str, str]]]:
-    """Every CSV table of a package, less the source_line columns (they count each form's blocks)."""
-    out = {}
-    for path in sorted((root / "data").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            out[path.stem] = [
-                {k: v for k, v in row.items() if not k.startswith("source_line")}
-                for row in csv.DictReader(handle)
-            ]
-    return out
 
 
 def build(source: Path, work: Path) -> dict[str, list[dict[str, str]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 import publications as pub
 from conftest import FROZEN_SOURCES
+from conftest import package_tables as tables
 from cqpolicy.build import build_package
 from cqpolicy.build.normalise import normalise_blocks
 from cqpolicy.build.numerals import document_number, parse_date
@@ -30,18 +30,6 @@ HERE = Path(__file__).resolve().parent
 PUBLICATIONS = HERE / "fixtures" / "publications"
 SIDECAR = FROZEN_SOURCES / "000_75cbbf2a9912bf4b.meta.json"
 FORMS = ["yufu-2022-5.html", "yufu-2022-5.copied.txt", "yufu-2022-5.docx", "yufu-2022-5.pdf"]
-
-
-def tables(root: Path) -> dict[str, list[dict[str, str]]]:
-    """Every CSV table of a package, without the source_line columns (they point into each file)."""
-    out = {}
-    for path in sorted((root / "data").glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            out[path.stem] = [
-                {k: v for k, v in row.items() if not k.startswith("source_line")}
-                for row in csv.DictReader(handle)
-            ]
-    return out
 
 
 def csv_bytes_without_source_line(root: Path) -> dict[str, bytes]:
