@@ -121,3 +121,19 @@ def package_tables(root: Path) -> dict[str, list[dict[str, str]]]:
                 for row in csv.DictReader(handle)
             ]
     return out
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes: to assert that a command changed nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, built_package: Path) -> Path:
+    """A writable repository at released 1.2.0 whose translations also cover the amended fixture
+    (``tests/fixtures/amended/amended-2023.txt``), ready for a release."""
+    from test_diff_release import add_amended_translations
+
+    target = frozen_repository(tmp_path / "repo", built_package)
+    add_amended_translations(target / "sources" / "translations")
+    return target

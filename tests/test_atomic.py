@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FROZEN_SOURCES, frozen_repository
+from conftest import FROZEN_SOURCES, snapshot
 from cqpolicy import atomic
 from cqpolicy.cli import main
 from cqpolicy.publish.release import release_package
@@ -33,20 +33,6 @@ AMENDED = HERE / "fixtures" / "amended" / "amended-2023.txt"
 
 def _valid(_package: Path) -> tuple[bool, str]:
     return True, "valid (validation stubbed in this test)"
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def repo(tmp_path: Path, built_package: Path) -> Path:
-    """A copy of the repository: package, curated sources, CHANGELOG, README and report."""
-    from test_diff_release import add_amended_translations
-
-    target = frozen_repository(tmp_path / "repo", built_package)
-    add_amended_translations(target / "sources" / "translations")
-    return target
 
 
 def test_release_crashed_at_every_rename_is_wholly_old_or_wholly_new(

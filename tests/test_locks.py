@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import frozen_repository
+from conftest import snapshot
 from cqpolicy import atomic
 from cqpolicy.cli import main
 
@@ -36,24 +36,11 @@ with directory_lock(Path(sys.argv[1]), "release"):
 """
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def repo(tmp_path: Path, built_package: Path) -> Path:
-    from test_diff_release import add_amended_translations
-
-    target = frozen_repository(tmp_path / "repo", built_package)
-    add_amended_translations(target / "sources" / "translations")
-    return target
-
-
 @pytest.mark.parametrize("package", ["repo", "elsewhere"])
 def test_a_report_into_a_package_being_released_is_refused(
     repo: Path, built_package: Path, package: str
 ) -> None:
-    before = _snapshot(repo)
+    before = snapshot(repo)
     child = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(repo)], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "locked"
@@ -67,7 +54,7 @@ def test_a_report_into_a_package_being_released_is_refused(
         f"error: {repo}: another cqpolicy command is writing into this directory right now, so this "
         "report was refused to keep both results; run it again when the other one has finished\n"
     )
-    assert _snapshot(repo) == before
+    assert snapshot(repo) == before
 
 
 _FORK_THEN_DIE = """
@@ -109,7 +96,7 @@ def test_a_release_killed_mid_way_frees_the_repository_at_once(repo: Path) -> No
     """SIGKILL once the release has built its new package (it validates it next); the next writer
     gets the lock at once (it is refused, not kept waiting, if anything still held it), deletes the
     release's work directory and finds the repository wholly old."""
-    old = _snapshot(repo)
+    old = snapshot(repo)
     release = subprocess.Popen(
         [sys.executable, "-m", "cqpolicy.cli", "release", "--source", str(AMENDED), "--root", str(repo)],
         stdout=subprocess.DEVNULL,
@@ -133,4 +120,4 @@ def test_a_release_killed_mid_way_frees_the_repository_at_once(repo: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stderr == f"{repo}: recovered\n"
     assert not [p for p in repo.iterdir() if p.name.startswith(atomic.STAGING_PREFIXES)]
-    assert _snapshot(repo) == old
+    assert snapshot(repo) == old

@@ -20,6 +20,7 @@ from cqpolicy.cli import main
 from cqpolicy.errors import InputError, SourceError
 from cqpolicy.intake import Block, Reading
 from cqpolicy.intake import text as text_reader
+from test_form_corpus import build_form as build
 
 HERE = Path(__file__).resolve().parent
 OFFICIAL = HERE / "fixtures" / "amended" / "official-form.txt"
@@ -36,15 +37,6 @@ def policy() -> pub.Policy:
 @pytest.fixture(scope="module")
 def page(policy: pub.Policy) -> bytes:
     return pub.render_variant(policy, pub.Variant())
-
-
-def build(data: bytes, name: str, tmp_path: Path) -> Path:
-    source = tmp_path / name
-    source.write_bytes(data)
-    shutil.copy(SIDECAR, source.with_name(source.stem + ".meta.json"))
-    out = tmp_path / "out"
-    build_package(source=source, out=out, sources_dir=FROZEN)
-    return out
 
 
 def rows(out: Path, table: str) -> int:
