@@ -111,7 +111,7 @@ def recorded_zips(root: Path) -> dict[str, str]:
 def record_zip(root: Path, version: str, zip_path: Path, sha256: str) -> Path:
     """Add (or replace) ``version``'s zip in ``releases.csv``, sorted by version; returns its path."""
     from cqpolicy.atomic import Transaction
-    from cqpolicy.diff.revisions import _version_order
+    from cqpolicy.diff.revisions import version_order
 
     path = root / RELEASES_FILE
     rows = {}
@@ -127,7 +127,7 @@ def record_zip(root: Path, version: str, zip_path: Path, sha256: str) -> Path:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=RELEASES_COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for key in sorted(rows, key=_version_order):
+    for key in sorted(rows, key=version_order):
         writer.writerow(rows[key])
     with Transaction(root) as txn:
         txn.path(RELEASES_FILE).write_text(buffer.getvalue(), encoding="utf-8")
@@ -150,7 +150,7 @@ def list_versions(root: Path = Path(".")) -> list[ReleasedVersion]:
     Raises:
         InputError: ``root`` is not inside a git repository.
     """
-    from cqpolicy.diff.revisions import _git, show_file, versions
+    from cqpolicy.diff.revisions import run_git, show_file, versions
 
     repo = _repository(root)
     zips = recorded_zips(repo)
@@ -171,7 +171,7 @@ def list_versions(root: Path = Path(".")) -> list[ReleasedVersion]:
         out.append(
             ReleasedVersion(
                 version=version,
-                date=str(created)[:10] if created else _commit_date(repo, commit, _git),
+                date=str(created)[:10] if created else _commit_date(repo, commit, run_git),
                 document_number=str(number),
                 commit=commit,
                 zip_sha256=zips.get(version),

@@ -120,7 +120,8 @@ def _built(path: Path, base: Path) -> Iterator[Path]:
         yield Path(tmp) / "package"
 
 
-def _git(repo: Path, *args: str, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_git(repo: Path, *args: str, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git in ``repo`` and return the finished process (its exit code is the caller's to read)."""
     try:
         return subprocess.run(
             ["git", "-C", str(repo), *args], input=input_bytes, capture_output=True, check=False
@@ -157,11 +158,11 @@ def resolve_revision(repo: Path, revision: str, subdir: str = "") -> str:
         commit = version_commit(repo, match.group(1), subdir)
         if commit is not None:
             return commit
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    done = run_git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
     if done.returncode == 0:
         return done.stdout.decode("ascii").strip()
     if match:
-        known = ", ".join(sorted(set(versions(repo, subdir).values()), key=_version_order)) or "none"
+        known = ", ".join(sorted(set(versions(repo, subdir).values()), key=version_order)) or "none"
         raise InputError(
             f"no commit of {repo} has {_descriptor_path(subdir)} with version {match.group(1)} "
             f"(versions found: {known}); check the version or give a commit"
@@ -174,7 +175,7 @@ def resolve_revision(repo: Path, revision: str, subdir: str = "") -> str:
 
 def show_file(repo: Path, commit: str, path: str) -> bytes | None:
     """The bytes of ``path`` at ``commit``, or ``None`` when it has no such file."""
-    done = _git(repo, "show", f"{commit}:{path}")
+    done = run_git(repo, "show", f"{commit}:{path}")
     return done.stdout if done.returncode == 0 else None
 
 
@@ -182,19 +183,20 @@ def _descriptor_path(subdir: str) -> str:
     return str(PurePosixPath(subdir.strip("/")) / DESCRIPTOR) if subdir.strip("/") else DESCRIPTOR
 
 
-def _version_order(version: str) -> tuple[Any, ...]:
+def version_order(version: str) -> tuple[Any, ...]:
+    """A sort key for version strings: ``1.10.0`` after ``1.9.0``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-+]", version))
 
 
 def versions(repo: Path, subdir: str = "") -> dict[str, str]:
     """``{commit: version}`` of every commit that changed ``datapackage.json``, oldest first."""
     path = _descriptor_path(subdir)
-    done = _git(repo, "log", "--reverse", "--format=%H", "--", path)
+    done = run_git(repo, "log", "--reverse", "--format=%H", "--", path)
     commits = done.stdout.decode("ascii").split() if done.returncode == 0 else []
     if not commits:
         return {}
     request = "".join(f"{commit}:{path}\n" for commit in commits).encode("utf-8")
-    batch = _git(repo, "cat-file", "--batch", input_bytes=request)
+    batch = run_git(repo, "cat-file", "--batch", input_bytes=request)
     out: dict[str, str] = {}
     data = batch.stdout
     position = 0
@@ -249,7 +251,7 @@ def export_package(repo: Path, commit: str, subdir: str, target: Path) -> Path:
             f"commit {commit[:12]} has no {descriptor_path}; give a revision that holds a built package"
         )
     _check_entry(commit, descriptor_path, entries[descriptor_path], MAX_DESCRIPTOR_BYTES)
-    done = _git(repo, "cat-file", "blob", entries[descriptor_path][2])
+    done = run_git(repo, "cat-file", "blob", entries[descriptor_path][2])
     shown = f"{descriptor_path} at commit {commit[:12]}"
     try:
         descriptor = parse_descriptor(done.stdout, shown)
@@ -311,7 +313,7 @@ def _check_subdir(subdir: str) -> str:
 
 def _tree_entries(repo: Path, commit: str, paths: list[str]) -> dict[str, tuple[str, str, str, int]]:
     """``{path: (mode, type, object id, size)}`` from ``git ls-tree -l`` for the paths that exist."""
-    listed = _git(repo, "ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths)
+    listed = run_git(repo, "ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths)
     entries: dict[str, tuple[str, str, str, int]] = {}
     for record in listed.stdout.decode("utf-8", "replace").split("\0"):
         if not record:
