@@ -296,8 +296,11 @@ def _inflated_size(stream: Any, path: Path) -> int:
 def _page_items(number: int, page: Any) -> list[_Item]:
     # A ruled box of one column (a page frame, a bordered content area) is not a table: its text
     # is read as lines.
+    settings = {"explicit_horizontal_lines": _open_edges(page)}
     tables = [
-        table for table in page.find_tables() if max((len(row.cells) for row in table.rows), default=0) > 1
+        table
+        for table in page.find_tables(table_settings=settings)
+        if max((len(row.cells) for row in table.rows), default=0) > 1
     ]
     boxes = [table.bbox for table in tables]
     items = []
@@ -321,6 +324,49 @@ def _page_items(number: int, page: Any) -> list[_Item]:
     items.extend(_paragraphs(number, lines, float(page.height)))
     items.sort(key=lambda item: item.top)
     return items
+
+
+def _open_edges(page: Any) -> list[dict[str, Any]]:
+    """The rulings a table broken by the page leaves out: a line across its open end.
+
+    A browser printing a table whose row breaks across pages draws the row's column rulings
+    down to the foot of the page (and on the next page from its head) but no horizontal ruling
+    there, so the row's cells are not closed and its text would be read as loose lines across
+    the columns. The table is open at the foot when the page's lowest vertical rulings, three or
+    more at different places across, end at one height with no horizontal ruling there and
+    nothing but the page's last lines (its running footer) below them; likewise at the head.
+    A line is drawn across it there.
+    """
+    edges = page.edges
+    verticals = [e for e in edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
+    if not verticals:
+        return []
+    lines = sorted({round(float(c["top"])) for c in page.chars if str(c.get("text", "")).strip()})
+    lines_out = []
+    for key, extreme in (("bottom", max), ("top", min)):
+        at = extreme(e[key] for e in verticals)
+        ending = [e for e in verticals if abs(e[key] - at) <= 1]
+        places = sorted({round(e["x0"]) for e in ending})
+        distinct = [x for i, x in enumerate(places) if i == 0 or x - places[i - 1] > 3]
+        ruled = any(
+            e["orientation"] == "h" and abs(e["top"] - at) <= 1 and e["x1"] - e["x0"] > 3 for e in edges
+        )
+        beyond = [top for top in lines if (top > at if key == "bottom" else top < at - 4)]
+        at_edge = len(beyond) <= _EDGE_LINES
+        if len(distinct) >= 3 and not ruled and at_edge:
+            x0, x1 = min(e["x0"] for e in ending), max(e["x1"] for e in ending)
+            lines_out.append(
+                {
+                    "object_type": "line",
+                    "x0": x0,
+                    "x1": x1,
+                    "top": at,
+                    "bottom": at,
+                    "width": x1 - x0,
+                    "height": 0,
+                }
+            )
+    return lines_out
 
 
 def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list[_Item]:
