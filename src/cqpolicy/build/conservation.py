@@ -56,97 +56,143 @@ def _segments(blocks: Sequence[Block]) -> list[tuple[int, str, bool]]:
     return out
 
 
+#: States the search may visit before it gives up. Only the places where the reading could go
+#: two ways are states (a run of a block's text is one step), so the real policy's pages take a
+#: few hundred; the bound keeps a hostile reading to seconds.
+MAX_STATES = 4_000_000
+
+
 def check_conservation(publication: Publication, path: Path | str) -> None:
     """Prove that the blocks of ``publication`` hold every Han character of its document region.
 
-    The region is read in order; each block's text must come next, except where a piece of
-    named furniture stands (before, after or inside a block: a hidden span inside a cell).
+    The region's Han characters must be those of the blocks and those of the named furniture,
+    each kept in its own order and the two interleaved: each piece of furniture stands whole
+    before, after or inside a block (a hidden span inside a cell, a running header inside a
+    paragraph broken by the page). The proof is a search over the ways to interleave them that
+    tries the blocks first and never visits a state twice, so text a block shares with furniture
+    (a running header that repeats the title, a footer equal to the title's first line) cannot
+    lead it astray. A merged cell's copy (a cell equal to the one before it in its row or above
+    it) may stand once or not at all.
+
     A reader that reports no region is checked against its own blocks and furniture, which
     still proves the steps after it (the document's extent, the portal's metadata).
-
-    Where a block's text also stands inside furniture (a running header that repeats the
-    title, a repeated header row equal to the real one), reading the block first can take the
-    furniture's characters for the block's; the region is then read again taking furniture
-    first. Either reading that accounts for every character is a proof; when both fail, the
-    first one's finding is reported.
 
     Raises:
         InputError: naming the block where the first missing or extra text is (exit code 2).
     """
-    first = _align(publication, path, furniture_first=False)
-    if first is not None and _align(publication, path, furniture_first=True) is not None:
-        raise first
-
-
-def _align(publication: Publication, path: Path | str, *, furniture_first: bool) -> InputError | None:
-    """One reading of the region against the blocks and furniture; the finding, or ``None``."""
     region = publication.region or "\n".join(
         [*(block.text for block in publication.blocks), *(item.text for item in publication.furniture)]
     )
     expected = han(region)
-    pieces = [piece for piece in (han(item.text) for item in publication.furniture) if piece]
-    used = [False] * len(pieces)
+    segments = [(at, piece, optional) for at, piece, optional in _segments(publication.blocks) if piece]
+    ordered = sorted(publication.furniture, key=lambda item: item.at)
+    furniture = [piece for piece in (han(item.text) for item in ordered) if piece]
+    # state: (segment, offset in it, pieces of furniture taken, position in the region); the
+    # position follows from the rest but for the optional segments skipped
+    start = (0, 0, 0, 0)
+    seen = {start}
+    stack = [start]
+    best = start
+    while stack:
+        state = stack.pop()
+        segment, offset, taken, pos = state
+        if pos > best[3]:
+            best = state
+        if segment == len(segments) and taken == len(furniture):
+            if pos == len(expected):
+                return
+            continue
+        following = []
+        piece, optional = (
+            (segments[segment][1], segments[segment][2]) if segment < len(segments) else ("", False)
+        )
+        own = piece[offset] if piece else None
+        theirs = furniture[taken] if taken < len(furniture) else None
+        if theirs is not None and expected.startswith(theirs, pos):
+            following.append((segment, offset, taken + 1, pos + len(theirs)))
+        if offset == 0 and optional:
+            following.append((segment + 1, 0, taken, pos))
+        if own is not None and pos < len(expected) and own == expected[pos]:
+            run = _run(piece, offset, expected, pos, theirs[0] if theirs else None)
+            following.append(
+                (segment + 1, 0, taken, pos + run)
+                if offset + run == len(piece)
+                else (segment, offset + run, taken, pos + run)
+            )
+        for state in following:  # the block's own character is pushed last, so tried first
+            if state not in seen:
+                seen.add(state)
+                stack.append(state)
+        if len(seen) > MAX_STATES:
+            break
+    raise _finding(publication, path, expected, segments, best)
 
-    def skip_furniture(pos: int) -> int:
-        for n, piece in enumerate(pieces):
-            if not used[n] and expected.startswith(piece, pos):
-                used[n] = True
-                return pos + len(piece)
-        return pos
 
+def _run(ours: str, at: int, expected: str, pos: int, other: str | None) -> int:
+    """How far ``ours[at:]`` runs along ``expected[pos:]`` (at least 1, as the first characters
+    agree) before the next piece of furniture, starting with ``other``, could stand: the states
+    in between have one way on, so the search need not visit them one by one."""
+    limit = min(len(ours) - at, len(expected) - pos)
+    run, step = 1, 64
+    while run < limit and step:
+        size = min(step, limit - run)
+        if ours[at + run : at + run + size] == expected[pos + run : pos + run + size]:
+            run += size
+            step *= 2
+        else:
+            step //= 2
+    if other is not None:
+        branch = expected.find(other, pos + 1, pos + run)
+        if branch > 0:
+            run = branch - pos
+    return run
+
+
+def _finding(
+    publication: Publication,
+    path: Path | str,
+    expected: str,
+    segments: list[tuple[int, str, bool]],
+    best: tuple[int, int, int, int],
+) -> InputError:
+    """What the furthest reading found: text of the region no block holds, or text of a block
+    the region does not have, named at the block where it stands."""
+    segment, offset, _, pos = best
     unit = "line" if publication.form == "text" else "paragraph"
     form = FORM_WORDS[publication.form]
-    pos = 0
-    last_at: int | None = None
-    for at, piece, may_repeat in _segments(publication.blocks):
-        if not piece:
-            continue
-        if may_repeat and not expected.startswith(piece, pos):
-            after = skip_furniture(pos)
-            if after == pos or not expected.startswith(piece, after):
-                continue  # a merged cell's copy
-        i = 0
-        while i < len(piece):
-            if furniture_first and (after := skip_furniture(pos)) > pos:
-                pos = after
-                continue
-            if pos < len(expected) and expected[pos] == piece[i]:
-                pos, i = pos + 1, i + 1
-                continue
-            after = skip_furniture(pos)
-            if after > pos:
-                pos = after
-                continue
-            found = expected.find(piece[i:], pos)
-            if found > pos:
-                return InputError(
-                    f"the reader lost text of the {form}: {_fragment(expected[pos:found])!r} stands there in "
-                    f"the file but reached no block of the document and is named as no furniture; a reader "
-                    "fault: report it with the file",
-                    path=path,
-                    line=at,
-                    unit=unit,
-                )
+    at = segments[min(segment, len(segments) - 1)][0] if segments else None
+    rest = segments[segment][1][offset:] if segment < len(segments) else ""
+    if rest:
+        found = expected.find(rest, pos)
+        if found < 0:
+            found = expected.find(rest[:4], pos)
+        if found > pos:
+            where = "there"
+            if offset == 0 and segment > 0:  # lost between two blocks: named at the one it follows
+                at, where = segments[segment - 1][0], f"after it (before {unit} {at})"
             return InputError(
-                f"the reader made up text not in the {form}: {_fragment(piece[i:])!r}, where the file has "
-                f"{_fragment(expected[pos : pos + 12])!r}; a reader fault: report it with the file",
+                f"the reader lost text of the {form}: {_fragment(expected[pos:found])!r} stands {where} in "
+                "the file but reached no block of the document and is named as no furniture; a reader "
+                "fault: report it with the file",
                 path=path,
                 line=at,
                 unit=unit,
             )
-        last_at = at
-    while (after := skip_furniture(pos)) > pos:
-        pos = after
-    if pos < len(expected):
         return InputError(
-            f"the reader lost text of the {form}: {_fragment(expected[pos:])!r} stands after the last "
-            "block it read but reached no block of the document and is named as no furniture; a reader "
-            "fault: report it with the file",
+            f"the reader made up text not in the {form}: {_fragment(rest)!r}, where the file has "
+            f"{_fragment(expected[pos : pos + 12])!r}; a reader fault: report it with the file",
             path=path,
-            line=last_at,
+            line=at,
             unit=unit,
         )
-    return None
+    return InputError(
+        f"the reader lost text of the {form}: {_fragment(expected[pos:])!r} stands after the last "
+        "block it read but reached no block of the document and is named as no furniture; a reader "
+        "fault: report it with the file",
+        path=path,
+        line=at,
+        unit=unit,
+    )
 
 
 FORM_WORDS = {"text": "text", "html": "page", "docx": "Word document", "pdf": "PDF"}
