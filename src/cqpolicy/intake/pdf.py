@@ -38,6 +38,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import logging
 import re
 import unicodedata
@@ -66,6 +67,7 @@ MAX_CONTENT_BYTES = 768 * 1024
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2014\u2018\u2019\u201c\u201d\u2026"
 _SPACE_BY_CJK = re.compile(rf"(?<=[{_CJK}])[ \t]+|[ \t]+(?=[{_CJK}])")
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_ENDS = ("。", "！", "？", "；", "：", "”", "」")
 _NUMBER_CELL = re.compile(r"^\d{1,4}$")
 #: How many lines at a page's top and bottom may be running furniture.
 _EDGE_LINES = 2
@@ -296,12 +298,20 @@ def _inflated_size(stream: Any, path: Path) -> int:
 def _page_items(number: int, page: Any) -> list[_Item]:
     # A ruled box of one column (a page frame, a bordered content area) is not a table: its text
     # is read as lines.
-    settings = {"explicit_horizontal_lines": _open_edges(page)}
-    tables = [
-        table
-        for table in page.find_tables(table_settings=settings)
-        if max((len(row.cells) for row in table.rows), default=0) > 1
-    ]
+    edges = _rulings(page)
+    edges += _open_edges(page, edges)
+    vertical = [edge for edge in edges if edge["orientation"] == "v"]
+    horizontal = [edge for edge in edges if edge["orientation"] == "h"]
+    found = []
+    if len(vertical) >= 2 and len(horizontal) >= 2:
+        settings = {
+            "vertical_strategy": "explicit",
+            "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": vertical,
+            "explicit_horizontal_lines": horizontal,
+        }
+        found = page.find_tables(table_settings=settings)
+    tables = [table for table in found if max((len(row.cells) for row in table.rows), default=0) > 1]
     boxes = [table.bbox for table in tables]
     items = []
     for index, table in enumerate(tables):
@@ -326,7 +336,26 @@ def _page_items(number: int, page: Any) -> list[_Item]:
     return items
 
 
-def _open_edges(page: Any) -> list[dict[str, Any]]:
+def _rulings(page: Any) -> list[dict[str, Any]]:
+    """The page's rulings: its lines, its stroked shapes, and filled shapes thin enough to be lines.
+
+    A filled box of some height and width is shading, not a ruling: an office suite fills the
+    background of each line of text of a page it imported (white, or a table's tint), and those
+    boxes' edges would make a table of every paragraph.
+    """
+    from pdfplumber.utils.geometry import obj_to_edges
+
+    edges: list[dict[str, Any]] = []
+    for line in page.lines:
+        edges.extend(obj_to_edges(line))
+    # a browser draws a cell's border as a thin filled box, or a thin filled four-sided shape
+    for shape in [*page.rects, *page.curves]:
+        if shape.get("stroke") or min(float(shape["width"]), float(shape["height"])) <= 2:
+            edges.extend(obj_to_edges(shape))
+    return edges
+
+
+def _open_edges(page: Any, edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rulings a table broken by the page leaves out: a line across its open end.
 
     A browser printing a table whose row breaks across pages draws the row's column rulings
@@ -337,7 +366,6 @@ def _open_edges(page: Any) -> list[dict[str, Any]]:
     nothing but the page's last lines (its running footer) below them; likewise at the head.
     A line is drawn across it there.
     """
-    edges = page.edges
     verticals = [e for e in edges if e["orientation"] == "v" and e["bottom"] - e["top"] > 2]
     if not verticals:
         return []
@@ -358,6 +386,7 @@ def _open_edges(page: Any) -> list[dict[str, Any]]:
             lines_out.append(
                 {
                     "object_type": "line",
+                    "orientation": "h",
                     "x0": x0,
                     "x1": x1,
                     "top": at,
@@ -385,6 +414,7 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
     column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
     left = min(line["x0"] for line in body or lines if abs(line["x0"] - column) <= 2)
     right = max(line["x1"] for line in body or lines if abs(line["x0"] - column) <= 2)
+    pitch = _line_pitch(lines, left, right)
     out: list[_Item] = []
     previous: dict[str, Any] | None = None
     for index, line in enumerate(lines):
@@ -392,9 +422,16 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
         size = _char_size(line)
         indented = line["x0"] - left > 0.8 * size
         short_before = previous is not None and right - previous["x1"] > 3 * size
+        # paragraphs set apart by space rather than by an indent (a Word file made from a web
+        # page, where every paragraph has space after it and none an indent)
+        spaced = previous is not None and line["top"] - previous["top"] > 1.3 * pitch * _font_size(previous)
         edge = index < _EDGE_LINES or index >= len(lines) - _EDGE_LINES
         was_edge = previous is not None and (index - 1 < _EDGE_LINES or index - 1 >= len(lines) - _EDGE_LINES)
-        goes_on = bool(out) and previous is not None and not indented and not short_before
+        # a line set to the right or centred (a signature, a date) is a paragraph of its own
+        aligned_before = previous is not None and previous["x0"] - left > (right - left) / 4
+        goes_on = (
+            bool(out) and previous is not None and not (indented or short_before or spaced or aligned_before)
+        )
         if goes_on and not edge and not was_edge:
             out[-1].text += text
             out[-1].found += text
@@ -416,6 +453,35 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
         out[-1].full = right - line["x1"] <= 3 * size
         previous = line
     return out
+
+
+def _line_pitch(lines: list[dict[str, Any]], left: float, right: float) -> float:
+    """The page's usual distance from one line to the next within a paragraph, in font sizes.
+
+    The most common distance from a line that fills the text column to the next line when that
+    one starts at the column's left edge (a paragraph going on), measured in the upper line's
+    font size, so a title's larger lines keep their own pitch. Other lines (the cells of a table
+    drawn without rulings, set side by side) do not count. A page without such a pair has no
+    pitch, and no paragraph on it is split by its spacing.
+    """
+    ratios = Counter(
+        round((below["top"] - above["top"]) / _font_size(above), 1)
+        for above, below in itertools.pairwise(lines)
+        if below["top"] > above["top"]
+        and abs(below["x0"] - left) <= 2
+        and right - above["x1"] <= 3 * _font_size(above)
+    )
+    if not ratios:
+        return float("inf")
+    return float(max(ratios.items(), key=lambda pair: (pair[1], -pair[0]))[0])
+
+
+def _font_size(line: dict[str, Any]) -> float:
+    """The line's font size: the size most of its characters are set in."""
+    sizes = Counter(round(float(c["size"]), 1) for c in line.get("chars") or [] if c.get("size"))
+    if not sizes:
+        return float(line["bottom"] - line["top"]) or 10.0
+    return max(sizes.items(), key=lambda pair: (pair[1], pair[0]))[0] or 10.0
 
 
 def _char_size(line: dict[str, Any]) -> float:
@@ -531,6 +597,12 @@ def _mark_extent(items: list[_Item]) -> None:
 
 def _join_across_pages(items: list[_Item]) -> list[_Item]:
     """Join a table row or a paragraph continued on the next page to where it started."""
+    # Where paragraphs are told by their indent, an unindented first line at a page's head goes
+    # on the paragraph before; where they are set apart by space alone, one that ends a sentence
+    # at the foot of a page may as well have ended there, and is taken to (no text is lost
+    # either way: at worst a paragraph is read as two).
+    paragraphs = [item for item in items if item.cells is None and item.why is None and item.lines > 1]
+    by_indent = sum(not item.unindented for item in paragraphs) * 2 > len(paragraphs)
     kept: list[_Item] = []
     for item in items:
         if item.why is not None:
@@ -558,6 +630,7 @@ def _join_across_pages(items: list[_Item]) -> list[_Item]:
             and previous.cells is None
             and item.unindented
             and previous.full
+            and (by_indent or not previous.text.endswith(_SENTENCE_ENDS))
         ):
             previous.text += item.text  # a paragraph that goes on on the next page
             previous.full, previous.page = item.full, item.page
