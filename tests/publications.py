@@ -808,9 +808,10 @@ class Variant:
         after: Furniture below it; ``"print-close-inside"`` stands inside the content container.
         annex_ref: Whether the ``附件：…`` reference line stands before the signature.
         page_heading: Whether the page's own heading repeats the title above the document.
-        head: ``"official"`` (``重庆市人民政府`` / ``关于…的意见`` / number), ``"one-line"``, or
+        head: ``"official"`` (``重庆市人民政府`` / ``关于…的意见`` / number), ``"one-line"``,
             ``"outside"`` (the title and number as the page's heading, the body starting at the
-            addressee line).
+            addressee line), or ``"no-number"`` (the official head without its number line: the
+            page shows the number only in its metadata).
         metadata: ``"2col"``, ``"4col"``, ``"colspan"``, ``"bold-spaced"``, ``"ascii"``, ``"div"``
             or ``"none"``.
         cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``.
@@ -843,9 +844,11 @@ def _variant_policy(policy: Policy, variant: Variant) -> tuple[list[str], list[s
     """The head lines and the body lines of ``policy`` as ``variant`` prints them."""
     number = next((line for line in policy.header if _DOCUMENT_NUMBER.search(line)), "")
     title = "".join(line for line in policy.header if line != number and "《" not in line)
-    if variant.head == "official":
+    if variant.head in ("official", "no-number"):
         issuer = "重庆市人民政府"
         head = [issuer, title.removeprefix(issuer), number] if title.startswith(issuer) else [title, number]
+        if variant.head == "no-number":
+            head.remove(number)
     else:
         head = [title, number]
     body = [line for line in policy.body if variant.annex_ref or not line.startswith("附件：")]

@@ -20,6 +20,7 @@ import pytest
 import publications as pub
 from conftest import package_tables as tables
 from cqpolicy.build import build_package
+from cqpolicy.errors import SourceError
 
 HERE = Path(__file__).resolve().parent
 OFFICIAL = HERE / "fixtures" / "amended" / "official-form.txt"
@@ -76,7 +77,10 @@ VARIANTS: dict[str, pub.Variant] = {
         page_heading=True,
         after=("share", "qr", "footer"),
     ),
+    "number-only-in-the-metadata": V(head="no-number"),
+    "number-only-in-the-four-column-metadata": V(head="no-number", metadata="colspan", page_heading=True),
     "copied-text": V(form="copied"),
+    "copied-number-only-in-the-metadata": V(form="copied", head="no-number"),
     "copied-print-close-one-line": V(form="copied", after=("related", "print-close-one-line", "footer")),
     "copied-no-annex-reference": V(form="copied", annex_ref=False),
     "copied-title-repeated": V(form="copied", page_heading=True, metadata="4col"),
@@ -128,3 +132,27 @@ def test_each_committed_form_builds_the_official_tables(
 
 def test_the_corpus_covers_enough_forms() -> None:
     assert len(VARIANTS) + len(COMMITTED) >= 22
+
+
+@pytest.mark.parametrize("form", ["html", "copied"])
+def test_the_number_taken_from_the_metadata_is_said(form: str, policy: pub.Policy, tmp_path: Path) -> None:
+    suffix = ".txt" if form == "copied" else ".html"
+    data = pub.render_variant(policy, V(head="no-number", form=form))
+    source = tmp_path / ("page" + suffix)
+    source.write_bytes(data)
+    result = build_package(source=source, out=tmp_path / "out", sources_dir=FROZEN)
+    said = [warning for warning in result.warnings if "shows no document number" in warning]
+    assert said == [f"the document's head shows no document number; {result.document.document_number} is "
+                    "the page's own (its 发文字号)"]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ["html", "copied"])
+def test_a_page_without_a_number_anywhere_is_refused_naming_both_places(
+    form: str, policy: pub.Policy, tmp_path: Path
+) -> None:
+    suffix = ".txt" if form == "copied" else ".html"
+    data = pub.render_variant(policy, V(head="no-number", form=form, metadata="none"))
+    source = tmp_path / ("page" + suffix)
+    source.write_bytes(data)
+    with pytest.raises(SourceError, match=r"no document number .* in the header, and the page states none"):
+        build_package(source=source, out=tmp_path / "out", sources_dir=FROZEN)

@@ -25,7 +25,7 @@ from cqpolicy.build.conservation import check_conservation, check_sentence_ends,
 from cqpolicy.build.database import database_bytes
 from cqpolicy.build.hygiene import artefact_refusal, control_character, refusal, text_artefact
 from cqpolicy.build.mapping import check_table_reaches_end, map_tasks
-from cqpolicy.build.metadata import document_facts
+from cqpolicy.build.metadata import document_facts, stated_number
 from cqpolicy.build.normalise import normalise_blocks, to_simplified
 from cqpolicy.build.parse import Document, parse_document
 from cqpolicy.build.pending import PENDING_FILE, absorbed_files, merged_pending, pending_bytes
@@ -281,7 +281,7 @@ def render_package(
     blocks = normalise_blocks(publication.blocks, corrections, inputs.corrections)
     unit = "line" if publication.form == "text" else "paragraph"
     try:
-        doc = parse_document(blocks, inputs.source)
+        doc = parse_document(blocks, inputs.source, stated_number=stated_number(publication.metadata))
         check_sentence_ends(doc, inputs.source, unit)
     except SourceError as error:
         if publication.form == "text" or error.line is None:

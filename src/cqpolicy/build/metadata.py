@@ -44,6 +44,12 @@ STATUS_WORDS = {
 }
 
 
+def stated_number(portal: dict[str, str]) -> str | None:
+    """The document number the page's metadata states (its 发文字号), in canonical form, if any."""
+    found = _first(portal, CHECKED_LABELS["number"])
+    return document_number(normalise_line(found[1])) if found else None
+
+
 def _first(portal: dict[str, str], labels: tuple[str, ...]) -> tuple[str, str] | None:
     for label in labels:
         if portal.get(label):

@@ -160,8 +160,14 @@ def _is_main_text_end(block: Block) -> bool:
     )
 
 
-def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<source>") -> Document:
+def parse_document(
+    lines: Sequence[str] | Sequence[Block], path: Path | str = "<source>", *, stated_number: str | None = None
+) -> Document:
     """Parse normalised blocks (or lines) into a :class:`Document`.
+
+    ``stated_number`` is the document number the publication states outside the document's text
+    (a portal page's 发文字号): some pages show the number only there. It stands in for a header
+    without one, with a warning; a header that has one is checked against it later.
 
     Raises:
         SourceError: naming the line, when the structure is broken: no document
@@ -173,7 +179,12 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
         raise SourceError("the text has no content after normalisation", path=path)
 
     header, addressee_at, addressees = _read_header(src, path)
-    number, title = _parse_header(header, path, addressee_at)
+    number, title = _parse_header(header, path, addressee_at, stated_number)
+    warnings: list[str] = []
+    if not any(document_number(block.text) for block in header):
+        warnings.append(
+            f"the document's head shows no document number; {number} is the page's own (its 发文字号)"
+        )
     notice: Notice | None = None
     if (wrapper := NOTICE_TITLE.match(title)) is not None:
         notice, title, own_number, own_addressees = _parse_notice(
@@ -212,7 +223,7 @@ def parse_document(lines: Sequence[str] | Sequence[Block], path: Path | str = "<
             path=path,
         )
     tasks = read_annex(annex, path)
-    warnings = [
+    warnings += [
         f"{other.heading} {other.title!r} (line {other.at}) is not a task table (its header names no "
         "tasks and responsible units); it was skipped"
         for other in skipped
@@ -269,7 +280,9 @@ def _read_header(src: _Lines, path: Path | str) -> tuple[list[Block], int, str]:
     return header, addressee.at, addressee.text
 
 
-def _parse_header(header: list[Block], path: Path | str, before_line: int) -> tuple[str, str]:
+def _parse_header(
+    header: list[Block], path: Path | str, before_line: int, stated: str | None = None
+) -> tuple[str, str]:
     number: str | None = None
     combined_title: str | None = None
     title_parts: list[str] = []
@@ -289,9 +302,13 @@ def _parse_header(header: list[Block], path: Path | str, before_line: int) -> tu
                 line=block.at,
             )
         number = found
+    number = number or stated
     if number is None:
         raise SourceError(
-            "no document number (such as 渝府〔2022〕5号) in the header", path=path, line=before_line
+            "no document number (such as 渝府〔2022〕5号) in the header, and the page states none "
+            "(发文字号); give the complete publication",
+            path=path,
+            line=before_line,
         )
     title = "".join(title_parts) or combined_title
     if not title:

@@ -7,7 +7,9 @@ here. The document is known by its own structure instead:
 
 - it **starts** at its head: the block holding its document number (``渝府〔2022〕5号``, or
   the header line ``渝府〔2022〕5号《…》``), preceded by its title lines (``重庆市人民政府`` /
-  ``关于…的意见``, or the title on one line) when they stand directly above it;
+  ``关于…的意见``, or the title on one line) when they stand directly above it; on a page
+  that shows the number only in its metadata, the title lines directly above the addressee
+  line;
 - it **ends** at the last row of its annex table (a row whose first cell is a number), or,
   for a document without an annex table, at its last block.
 
@@ -76,6 +78,12 @@ def is_number_block(block: Block) -> bool:
     return block.cells is None and bool(_NUMBER_ALONE.match(text) or _HEADER_LINE.match(text))
 
 
+def _is_addressee(block: Block) -> bool:
+    """A line addressing the document (``有关区人民政府，市政府有关部门，有关单位：``)."""
+    text = _strip(block.text)
+    return block.cells is None and text.endswith("：") and len(text) >= 6 and not _ROW_SPLIT.search(text)
+
+
 def _is_title_line(text: str) -> bool:
     return not _SENTENCE_PUNCT.search(text) and bool(_TITLE.match(text)) and len(text) <= 80
 
@@ -118,11 +126,18 @@ def find_start(blocks: Sequence[Block]) -> tuple[int, list[int]]:
     The head is the first block holding a document number alone (or ``number《title》``);
     directly above it may stand the title lines (an organ's name, then ``关于…`` lines). A
     line above those that reads as the whole title again is the page's heading: furniture.
-    Without a number block the document is taken to start at the first block.
+    A page may show the number only in its metadata: without a number block, the head is the
+    title lines directly above the addressee line (the first line ending in ``：`` that has
+    them); without either, the document is taken to start at the first block.
     """
     head = next((i for i, block in enumerate(blocks) if is_number_block(block)), None)
     if head is None:
-        return 0, []
+        addressee = next(
+            (i for i, block in enumerate(blocks) if _is_addressee(block) and title_start(blocks, i) < i), None
+        )
+        if addressee is None:
+            return 0, []
+        head = addressee
     if _HEADER_LINE.match(_strip(blocks[head].text)):
         return head, []
     start = title_start(blocks, head)
