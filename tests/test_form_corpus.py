@@ -156,3 +156,28 @@ def test_a_page_without_a_number_anywhere_is_refused_naming_both_places(
     source.write_bytes(data)
     with pytest.raises(SourceError, match=r"no document number .* in the header, and the page states none"):
         build_package(source=source, out=tmp_path / "out", sources_dir=FROZEN)
+
+
+@pytest.mark.parametrize("where", ["last row", "after the first row", "paragraph under the table"])
+def test_a_note_written_as_a_row_of_the_annex_table_is_named(
+    where: str, policy: pub.Policy, official_tables: dict[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    note = "注：各责任单位按职责分工抓好落实，排名第一的为牵头单位。"
+    page = pub.render_variant(policy, V()).decode("utf-8")
+    row = f'<tr><td colspan="3">{note}</td></tr>'
+    table = page.rindex("<table")
+    if where == "paragraph under the table":
+        end, row = page.index("</table>", table) + len("</table>"), f"<p>{note}</p>"
+    elif where == "last row":
+        end = page.index("</tbody>", table)
+    else:
+        end = page.index("</tr>", page.index("</tr>", table) + 5) + len("</tr>")
+    source = tmp_path / "page.html"
+    source.write_text(page[:end] + row + page[end:], encoding="utf-8")
+    shutil.copy(SIDECAR, tmp_path / "page.meta.json")
+    result = build_package(source=source, out=tmp_path / "out", sources_dir=FROZEN)
+    assert tables(tmp_path / "out") == official_tables
+    named = [warning for warning in result.warnings if "annex table's note" in warning]
+    assert len(named) == 1
+    assert repr(note[:40]) in named[0]
+    assert "belongs to no task and is not in the tables" in named[0]

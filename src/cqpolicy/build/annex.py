@@ -12,7 +12,8 @@ A layout is recognised from the table's header row:
 
 Columns the build does not use (a deadline, remarks) are ignored. A header row repeated on
 a later page is skipped; a row whose number cell is empty continues the row above (a row
-broken across a page of a PDF). A note under the table (``注：…``) is skipped.
+broken across a page of a PDF). A note under the table (``注：…``) is no task: it is skipped,
+and the build names it in a warning (:func:`annex_notes`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ UNIT_SEPARATOR = "、"
 GROUP_SEPARATOR = "，"
 ROW_SPLIT = re.compile(r"\s*[|｜\t]\s*")
 NUMBER_CELL = re.compile(r"^(?P<n>\d{1,4})\s*[．.、]?$")
-_NOTE = re.compile(r"^(注|备注|说明)\s*\d*\s*[：:]")
+#: A note under or inside the table (``注：…``), which is no task.
+NOTE = re.compile(r"^(注|备注|说明)\s*\d*\s*[：:]")
 
 #: Header words of each kind of column. The first match decides, in this order.
 COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -192,8 +194,8 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
             continue  # the header repeated on a later page
         filled = [cell for cell in cells if cell]
         spanning = bool(filled) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
-        if spanning and _NOTE.match(filled[0]):
-            continue  # a note under the table
+        if spanning and NOTE.match(filled[0]):
+            continue  # a note under the table: named by annex_notes
         if block.cells is None and len(cells) == 1 and "|" not in block.text and "\t" not in block.text:
             _bad_row(layout, cells, block, path)  # a paragraph inside the table
         if spanning and len(cells) != 2:
@@ -217,6 +219,17 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
     return tasks
 
 
+def annex_notes(annex: Annex) -> list[tuple[int, str]]:
+    """The notes written as rows of the table (``注：…``, ``备注：…``, ``说明：…`` in one cell
+    spanning it), which are no task: ``(line, text)`` for the build's warning."""
+    notes = []
+    for block in annex.rows:
+        filled = [cell for cell in cells_of(block) if cell]
+        if filled and len(set(filled)) == 1 and NOTE.match(filled[0]):
+            notes.append((block.at, filled[0]))
+    return notes
+
+
 #: What a task's text ends with when it is a whole sentence (a closing quote or bracket may follow).
 _SENTENCE_END = re.compile(r"[。！？；…][”’」』）)]*$")
 _CLOSED = ("|", "｜")
@@ -228,7 +241,7 @@ def _check_last_row(layout: Layout, body: Sequence[Block], path: Path | str) -> 
     In plain text every row of the table ends with ``|``; a last row that alone lacks it stops
     mid-cell. A last row with fewer cells than the header stops before its units cell.
     """
-    rows = [block for block in body if block.cells is None and not _NOTE.match(block.text)]
+    rows = [block for block in body if block.cells is None and not NOTE.match(block.text)]
     if not rows:
         return
     last = rows[-1]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cqpolicy.build.annex import Annex, Task, UnitRef, pick_task_table, read_annex, split_units
+from cqpolicy.build.annex import Annex, Task, UnitRef, annex_notes, pick_task_table, read_annex, split_units
 from cqpolicy.build.numerals import (
     DOC_NUMBER_PATTERN,
     canonical_number,
@@ -223,6 +223,11 @@ def parse_document(
             path=path,
         )
     tasks = read_annex(annex, path)
+    warnings += [
+        f"the annex table's note {text[:40]!r} (line {at}) belongs to no task and is not in the tables; "
+        "read it in the source"
+        for at, text in annex_notes(annex)
+    ]
     warnings += [
         f"{other.heading} {other.title!r} (line {other.at}) is not a task table (its header names no "
         "tasks and responsible units); it was skipped"

@@ -10,8 +10,9 @@ here. The document is known by its own structure instead:
   ``关于…的意见``, or the title on one line) when they stand directly above it; on a page
   that shows the number only in its metadata, the title lines directly above the addressee
   line;
-- it **ends** at the last row of its annex table (a row whose first cell is a number), or,
-  for a document without an annex table, at its last block.
+- it **ends** at the last row of its annex table (a row whose first cell is a number) and the
+  table's notes directly under it (``注：…``), or, for a document without an annex table, at
+  its last block.
 
 What lies outside is page furniture: dropped and named (:class:`~cqpolicy.intake.Furniture`),
 never an error, unless a line after the table looks like a task row (a number, then text)
@@ -25,6 +26,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from cqpolicy.build.annex import NOTE
 from cqpolicy.build.numerals import DOC_NUMBER_PATTERN
 from cqpolicy.errors import InputError
 from cqpolicy.intake import BEFORE_DOCUMENT, Block, Furniture
@@ -169,7 +171,13 @@ def find_end(blocks: Sequence[Block], start: int) -> int:
     for i in range(annex, len(blocks)):
         if is_task_row(blocks[i]):
             last = i
-    return len(blocks) if last is None else last + 1
+    if last is None:
+        return len(blocks)
+    while last + 1 < len(blocks) and NOTE.match(
+        _strip((cells(blocks[last + 1]) or [blocks[last + 1].text])[0])
+    ):
+        last += 1  # the table's notes (注：…) under its last row are the document's
+    return last + 1
 
 
 def _as_found(block: Block, *, merged_once: bool = True) -> str:
