@@ -73,12 +73,16 @@ class Reading:
         furniture: What the reader dropped inside that region, each with its reason.
         notes: What the reader changed as it read, in a sentence each, for the build's warnings
             (a PDF's Kangxi radicals read as the characters they stand for).
+        merged_once: How the region writes a table cell merged across columns: once (a page's
+            ``colspan``, a PDF's wide cell), or in every column it covers, as the blocks do (a
+            Word table's ``gridSpan``); furniture cut from the blocks is written the same way.
     """
 
     blocks: tuple[Block, ...]
     region: str
     furniture: tuple[Furniture, ...] = ()
     notes: tuple[str, ...] = ()
+    merged_once: bool = True
 
 
 @dataclass(frozen=True)
@@ -217,9 +221,8 @@ def read_publication(path: Path, *, max_bytes: int = MAX_PUBLICATION_BYTES) -> P
     else:
         reading = _read_binary(form, data, path)
         outside = 0
-        # The Word reader's region writes a merged cell in every column it covers, as its blocks.
         kept, furniture, before_blocks = document_extent(
-            reading.blocks, path, unit="paragraph", merged_once=form != "docx"
+            reading.blocks, path, unit="paragraph", merged_once=reading.merged_once
         )
         metadata = portal.metadata_from(before_blocks)
         reading = Reading(tuple(kept), reading.region, (*reading.furniture, *furniture), reading.notes)

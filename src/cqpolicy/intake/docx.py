@@ -369,4 +369,7 @@ def read_docx(data: bytes, path: Path) -> Reading:
         region.append(found)
         if text.strip():
             blocks.append(Block(at, text, cells))
-    return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture))
+    # the region writes a merged cell in every column it covers, as the blocks do
+    return Reading(
+        blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture), merged_once=False
+    )
