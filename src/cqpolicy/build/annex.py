@@ -193,7 +193,9 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
         if header is not None and cells == header:
             continue  # the header repeated on a later page
         filled = [cell for cell in cells if cell]
-        spanning = bool(filled) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
+        # a row spanning the table (a category, a note) starts in its first column; a row whose
+        # first cell is empty is the rest of the row above, continued on the next page
+        spanning = bool(cells[0]) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
         if spanning and NOTE.match(filled[0]):
             continue  # a note under the table: named by annex_notes
         if block.cells is None and len(cells) == 1 and "|" not in block.text and "\t" not in block.text:

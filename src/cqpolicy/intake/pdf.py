@@ -544,14 +544,17 @@ def _rejoin(page: list[_Item]) -> list[_Item]:
 
 
 def _mark_header_rows(items: list[_Item]) -> None:
-    """Mark each repetition of a table's header row (the first row of the first table)."""
-    header: tuple[str, ...] | None = None
-    for item in items:
-        if item.cells is None or item.why is not None:
-            continue
-        if header is None:
-            header = item.cells
-        elif item.cells == header:
+    """Mark each repetition of the task table's header row: the row just above its first
+    numbered row (a page's metadata table, drawn as a table too, may come first)."""
+    rows = [item for item in items if item.cells is not None and item.why is None]
+    first = next(
+        (i for i, item in enumerate(rows) if _NUMBER_CELL.match(item.cells[0] if item.cells else "")), None
+    )
+    if not first:
+        return
+    header = rows[first - 1].cells
+    for item in rows[first:]:
+        if item.cells == header:
             item.why = "repeated header row"
 
 

@@ -1,0 +1,70 @@
+"""The annex reader tells a row's continuation from a row spanning the table.
+
+A row a PDF or a browser breaks across pages reaches the annex reader as a second row whose
+first cell is empty; when only the task cell goes on (the units cell ended on the first page),
+just one of its cells is filled, as in a category row spanning the table. These small tables
+are made by hand; each shows one case.
+"""
+
+from __future__ import annotations
+
+from cqpolicy.build.annex import Annex, read_annex
+from cqpolicy.intake import Block
+
+HEADER = ("序号", "目标任务", "责任单位")
+
+
+def annex(*rows: tuple[str, ...]) -> Annex:
+    blocks = [Block(1, " | ".join(HEADER), HEADER)]
+    blocks += [Block(n, " | ".join(cells), cells) for n, cells in enumerate(rows, start=2)]
+    return Annex("附件", "创建广阳湾智创生态城任务分工", tuple(blocks), 1)
+
+
+def test_a_continuation_with_only_its_task_cell_is_joined_to_the_row_above() -> None:
+    tasks = read_annex(
+        annex(
+            ("1", "打造区域智慧城市大数据资源中心和城市大脑综合服务平", "市大数据发展局"),
+            ("", "台。", ""),
+            ("2", "加快布局新型基础设施。", "市发展改革委"),
+        ),
+        "annex.pdf",
+    )
+    assert [task.text for task in tasks] == [
+        "打造区域智慧城市大数据资源中心和城市大脑综合服务平台。",
+        "加快布局新型基础设施。",
+    ]
+    assert [task.category for task in tasks] == [None, None]
+
+
+def test_a_continuation_with_only_its_units_cell_is_joined_to_the_row_above() -> None:
+    tasks = read_annex(
+        annex(("1", "加快布局新型基础设施。", "市发展改革委、市大数据"), ("", "", "发展局")), "annex.pdf"
+    )
+    assert tasks[0].units_raw == "市发展改革委、市大数据发展局"
+
+
+def test_a_row_spanning_the_table_from_its_first_cell_is_a_category() -> None:
+    tasks = read_annex(
+        annex(
+            ("一、绿色发展", "一、绿色发展", "一、绿色发展"), ("1", "加快布局新型基础设施。", "市发展改革委")
+        ),
+        "annex.pdf",
+    )
+    assert [task.category for task in tasks] == ["一、绿色发展"]
+
+
+def test_a_pdf_marks_the_task_tables_header_repeated_not_the_first_table_row() -> None:
+    from cqpolicy.intake.pdf import _Item, _mark_header_rows
+
+    def row(page: int, *cells: str) -> _Item:
+        return _Item(page, 0.0, " | ".join(cells), tuple(cells))
+
+    items = [
+        row(1, "索引号：", "11500000009275780L/2022-00032"),  # a ruled metadata table comes first
+        row(7, *HEADER),
+        row(7, "36", "打造城市大脑综合服务平", "市大数据发展局"),
+        row(8, *HEADER),  # Chromium repeats a <thead> between the two parts of a broken row
+        row(8, "", "台。", ""),
+    ]
+    _mark_header_rows(items)
+    assert [item.why for item in items] == [None, None, None, "repeated header row", None]
