@@ -812,16 +812,19 @@ class Variant:
             ``"outside"`` (the title and number as the page's heading, the body starting at the
             addressee line), or ``"no-number"`` (the official head without its number line: the
             page shows the number only in its metadata).
-        metadata: ``"2col"``, ``"4col"``, ``"colspan"``, ``"bold-spaced"``, ``"ascii"``, ``"div"``
-            or ``"none"``.
+        metadata: ``"2col"``, ``"4col"``, ``"colspan"``, ``"bold-spaced"``, ``"ascii"``, ``"div"``,
+            ``"th"`` (``<th>`` labels, four pairs a row, with a label the build does not use,
+            ``文件类型``), ``"th-bare"`` (``<th>`` labels without a colon), ``"dl"``
+            (``<dt>``/``<dd>`` pairs) or ``"none"``.
         cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``.
         paragraphs: Markup of body paragraphs: ``"p"``, ``"span"``, ``"office"``, ``"br"`` (one
             ``<div>`` with ``<br>`` between paragraphs).
         container: The content container's class (``"zoom"``/``"UCAP-CONTENT"`` as an id too), or
             ``"none"`` (no marked container).
-        charset: The bytes' encoding; ``declared`` the charset the page names.
+        charset: The bytes' encoding; ``declared`` the charset the page names (``"none"``: none).
         hidden: Whether hidden content stands in the page (a hidden row, span and paragraph).
         inside_before: Furniture inside the content container, above the document's head.
+        layout_table: Whether the whole page stands in the cell of a layout table (older sites).
     """
 
     form: str = "html"
@@ -838,6 +841,7 @@ class Variant:
     declared: str = "utf-8"
     hidden: bool = False
     inside_before: tuple[str, ...] = ()
+    layout_table: bool = False
 
 
 def _variant_policy(policy: Policy, variant: Variant) -> tuple[list[str], list[str]]:
@@ -896,6 +900,20 @@ def _metadata_html(kind: str) -> str:
         kind = "bold-spaced"
     if kind == "none":
         return ""
+    if kind in ("th", "th-bare"):
+        colon = "：" if kind == "th" else ""
+        if kind == "th":
+            pairs = [*pairs, ("文件类型", "行政规范性文件")]
+        per_row = 4 if kind == "th" else 2
+        cells = [f"<th>{k}{colon}</th><td>{_esc(v)}</td>" for k, v in pairs]
+        rows = ["<tr>" + "".join(cells[i : i + per_row]) + "</tr>" for i in range(0, len(cells), per_row)]
+        return '<table class="gkxx-table">' + "".join(rows) + "</table>"
+    if kind == "dl":
+        return (
+            '<dl class="gk-info">'
+            + "".join(f'<div class="row"><dt>{k}：</dt><dd>{_esc(v)}</dd></div>' for k, v in pairs)
+            + "</dl>"
+        )
     if kind == "div":
         return "".join(
             f'<div class="gk-item"><span class="gk-label">{label}：</span><span>{_esc(value)}</span></div>'
@@ -1001,10 +1019,14 @@ def render_variant(policy: Policy, variant: Variant) -> bytes:
             continue
         parts += [f'<div class="bar-{key}">{_esc(line)}</div>' for line in _FURNITURE_AFTER[key]]
     style = ".only-print { display: none; } .gkxx-table td { border: 1px solid #ddd; }"
-    if variant.declared.lower() in _GB_CHARSETS:
+    if variant.declared == "none":  # fetched raw: the charset was in the HTTP header only
+        meta = '<meta name="SiteName" content="重庆市人民政府网">'
+    elif variant.declared.lower() in _GB_CHARSETS:
         meta = f'<meta http-equiv="Content-Type" content="text/html; charset={variant.declared}">'
     else:
         meta = f'<meta charset="{variant.declared}">'
+    if variant.layout_table:  # an older site: the whole page laid out in one table cell
+        parts = ['<table width="980" border="0"><tr><td>', *parts, "</td></tr></table>"]
     page = (
         f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n{meta}\n<title>{_esc(title)}_{_SITE_NAME}</title>\n'
         f'<style>{style}</style>\n<script>var s = "重庆市人民政府";</script>\n</head>\n<body>\n'

@@ -49,6 +49,12 @@ VARIANTS: dict[str, pub.Variant] = {
     "metadata-ascii-colons": V(metadata="ascii"),
     "metadata-in-divs": V(metadata="div"),
     "no-metadata": V(metadata="none"),
+    "metadata-th-labels-four-pairs-a-row-with-an-unused-label": V(metadata="th"),
+    "metadata-th-labels-without-colons": V(metadata="th-bare"),
+    "metadata-as-dt-dd": V(metadata="dl"),
+    "number-only-in-dt-dd-metadata": V(metadata="dl", head="no-number", container="article"),
+    "page-laid-out-in-a-table": V(layout_table=True, metadata="th"),
+    "gb18030-declaring-no-charset": V(charset="gb18030", declared="none"),
     "cells-in-p": V(cells="p"),
     "cells-in-spans": V(cells="span"),
     "cells-with-br": V(cells="br"),
@@ -181,3 +187,19 @@ def test_a_note_written_as_a_row_of_the_annex_table_is_named(
     assert len(named) == 1
     assert repr(note[:40]) in named[0]
     assert "belongs to no task and is not in the tables" in named[0]
+
+
+def test_the_metadata_a_page_shows_fills_the_document_in_every_layout(
+    policy: pub.Policy, tmp_path: Path
+) -> None:
+    """Without a sidecar, what the document table knows beyond the text comes from the page."""
+    facts = {}
+    for layout in ("2col", "th", "th-bare", "dl"):
+        source = tmp_path / layout / "page.html"
+        source.parent.mkdir()
+        source.write_bytes(pub.render_variant(policy, V(metadata=layout, layout_table=layout == "th")))
+        build_package(source=source, out=source.parent / "out", sources_dir=FROZEN)
+        row = tables(source.parent / "out")["document"][0]
+        facts[layout] = {key: row[key] for key in ("index_number", "subject", "date_published", "status")}
+    assert all(value for value in facts["2col"].values())
+    assert facts["th"] == facts["th-bare"] == facts["dl"] == facts["2col"]

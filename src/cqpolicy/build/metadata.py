@@ -26,6 +26,7 @@ PORTAL_FIELDS: dict[str, tuple[str, ...]] = {
     "publisher": ("发布机构", "发文机关"),
     "date_published": ("发布日期",),
     "status": ("有效性", "效力状态"),
+    "category": ("文件类型",),
 }
 #: Portal labels checked against the text itself.
 CHECKED_LABELS = {"number": ("发文字号", "文号"), "title": ("标题", "文件名称"), "date": ("成文日期",)}

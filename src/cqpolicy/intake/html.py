@@ -75,13 +75,13 @@ _DOC_NUMBER = re.compile(
 )
 
 
-def declared_charset(data: bytes) -> str:
-    """The charset the page declares, as a Python codec name (``utf-8`` when none)."""
+def declared_charset(data: bytes) -> str | None:
+    """The charset the page declares, as a Python codec name (``None`` when it declares none)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8"
     match = _META_CHARSET.search(data[:4096])
     if not match:
-        return "utf-8"
+        return None
     name = match.group(1).decode("ascii", "replace").lower()
     if name in _CHINESE_CHARSETS:
         return "gb18030"
@@ -90,13 +90,37 @@ def declared_charset(data: bytes) -> str:
     return name
 
 
-def decode_page(data: bytes, path: Path) -> str:
-    """Decode a page with its declared charset.
+def decode_page(data: bytes, path: Path) -> tuple[str, str | None]:
+    """Decode a page with its declared charset; the text, and a note when the charset was inferred.
+
+    A page that declares none (fetched without the HTTP header that named it) is read as UTF-8,
+    or, when its bytes are not UTF-8, as GB18030, as a browser set to Chinese reads it; the note
+    says so.
 
     Raises:
         InputError: if the declared charset is unknown or the bytes are not in it.
     """
     charset = declared_charset(data)
+    if charset is None:
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise InputError(
+                "the page declares no charset and its bytes are neither UTF-8 nor GB18030; save the "
+                "page again from the browser",
+                path=path,
+                line=line,
+            ) from None
+        return (
+            text,
+            "the page declares no charset and is not UTF-8: it was read as GB18030, as a browser set "
+            "to Chinese reads it",
+        )
     try:
         text = data.decode(charset)
     except LookupError:
@@ -112,7 +136,7 @@ def decode_page(data: bytes, path: Path) -> str:
             path=path,
             line=line,
         ) from None
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff"), None
 
 
 @dataclass(frozen=True)
@@ -139,7 +163,7 @@ def read_html(data: bytes, path: Path) -> PageReading:
     from cqpolicy.intake import portal
     from cqpolicy.intake.extent import document_extent
 
-    text = decode_page(data, path)
+    text, charset_note = decode_page(data, path)
     if not text.strip():
         raise InputError("the page is empty", path=path)
     # huge_tree: libxml2 otherwise stops at a text node (or comment) over 10 MB without an error
@@ -184,6 +208,7 @@ def read_html(data: bytes, path: Path) -> PageReading:
         blocks=tuple(kept),
         region=region,
         furniture=tuple(sorted([*walker.hidden, *furniture], key=lambda item: item.at)),
+        notes=(charset_note,) if charset_note else (),
         metadata=metadata,
         outside=len(before.blocks),
     )
@@ -398,6 +423,18 @@ class _Walker:
                 self.hidden.append(Furniture(self.first + len(self.blocks), text, why))
             self.buffer.append(_space(element.tail or ""))
             return
+        if tag == "table" and _is_layout(element, self.stop):
+            # a table laying out the page (its cells hold tables, or the body): its cells are
+            # regions of the page, read as blocks, and the tables inside them as tables
+            self.flush()
+            for row in _own_rows(element):
+                for cell in row:
+                    if _tag(cell) in ("td", "th"):
+                        self.count_cells(_span(cell.get("rowspan")) * _span(cell.get("colspan")))
+                        self.visit_children(cell)
+                        self.flush()
+            self.buffer.append(element.tail or "")
+            return
         if tag == "table":
             self.flush()
             for cells in self.table_rows(element):
@@ -416,6 +453,15 @@ class _Walker:
         if block:
             self.flush()
         self.buffer.append(_space(element.tail or ""))
+
+    def count_cells(self, cells: int) -> None:
+        """Count cells towards the page's bound (a layout table's as a data table's)."""
+        self.cells[0] += cells
+        if self.cells[0] > MAX_CELLS:
+            raise _TooLarge(
+                f"the page's tables expand to more than {MAX_CELLS:,} cells, more than a task "
+                "table has; give the policy's own page"
+            )
 
     def cell_text(self, cell: Any) -> str:
         """A cell's text: its paragraphs and lines joined without a separator (Chinese text)."""
@@ -464,12 +510,7 @@ class _Walker:
                     continue
                 while (r, c) in grid:
                     c += 1
-                self.cells[0] += rowspan * colspan
-                if self.cells[0] > MAX_CELLS:
-                    raise _TooLarge(
-                        f"the page's tables expand to more than {MAX_CELLS:,} cells, more than a task "
-                        "table has; give the policy's own page"
-                    )
+                self.count_cells(rowspan * colspan)
                 for dr in range(min(rowspan, len(rows) - r)):
                     for dc in range(colspan):
                         grid[(r + dr, c + dc)] = text
@@ -497,6 +538,20 @@ def cell_text(cell: Any) -> str:
 def table_rows(table: Any) -> list[list[str]]:
     """The rows of a table with merged cells expanded (a nested table's text stays in its cell)."""
     return _Walker(_HiddenRules(frozenset(), frozenset())).table_rows(table)
+
+
+def _is_layout(table: Any, stop: Any) -> bool:
+    """Whether a table lays out the page rather than holding data: one of its own cells holds a
+    table, or the element the walk stops at (the document's body)."""
+    for row in _own_rows(table):
+        for cell in row:
+            if _tag(cell) not in ("td", "th"):
+                continue
+            if stop is not None and any(node is stop for node in cell.iter()):
+                return True
+            if any(_tag(node) == "table" for node in cell.iter() if node is not cell):
+                return True
+    return False
 
 
 def _own_rows(table: Any) -> list[Any]:
