@@ -816,9 +816,11 @@ class Variant:
             ``"th"`` (``<th>`` labels, four pairs a row, with a label the build does not use,
             ``文件类型``), ``"th-bare"`` (``<th>`` labels without a colon), ``"dl"``
             (``<dt>``/``<dd>`` pairs) or ``"none"``.
-        cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``.
+        cells: Markup inside annex cells: ``"plain"``, ``"p"``, ``"span"``, ``"br"``, ``"office"``;
+            in copied text, ``"p"`` writes the table as ``innerText`` writes ``<td><p>`` cells.
         paragraphs: Markup of body paragraphs: ``"p"``, ``"span"``, ``"office"``, ``"br"`` (one
-            ``<div>`` with ``<br>`` between paragraphs).
+            ``<div>`` with ``<br>`` between paragraphs); in copied text, ``"nbsp"`` indents them
+            with four no-break spaces (``&nbsp;`` indents, as ``innerText`` keeps them).
         container: The content container's class (``"zoom"``/``"UCAP-CONTENT"`` as an id too), or
             ``"none"`` (no marked container).
         charset: The bytes' encoding; ``declared`` the charset the page names (``"none"``: none).
@@ -1036,6 +1038,11 @@ def render_variant(policy: Policy, variant: Variant) -> bytes:
     return page.encode(variant.charset, errors="xmlcharrefreplace")
 
 
+def _two_paragraphs(cell: str) -> str:
+    cut = cell.find("、")
+    return cell if cut < 0 or len(cell) < 20 else f"{cell[: cut + 1]}\n\n{cell[cut + 1 :]}"
+
+
 def _render_copied_variant(policy: Policy, variant: Variant) -> bytes:
     head, body = _variant_policy(policy, variant)
     lines: list[str] = []
@@ -1051,9 +1058,18 @@ def _render_copied_variant(policy: Policy, variant: Variant) -> bytes:
     if variant.page_heading:
         lines += [dict(PORTAL_METADATA)["标题"], ""]
     lines += [*head, policy.addressees]
-    lines += [line if _is_signed_line(body, i) else "\u3000\u3000" + line for i, line in enumerate(body)]
+    indent = "\xa0" * 4 if variant.paragraphs == "nbsp" else "\u3000\u3000"
+    lines += [line if _is_signed_line(body, i) else indent + line for i, line in enumerate(body)]
     for annex in policy.annexes:
         lines += ["", annex.heading, annex.title, ""]
+        if variant.cells == "p":
+            # Chromium's innerText of <td><p>…</p></td> cells: each cell on lines of its own, a
+            # line holding a lone tab between two cells, blank lines between rows; a cell of two
+            # paragraphs (cut after its first 、) on two lines
+            for cells in [annex.header, *annex.rows]:
+                written = [_two_paragraphs(cell) for cell in cells]
+                lines += ["\n\n\t\n\n".join(written).replace("\n", "\r\n"), "", "", ""]
+            continue
         lines += ["\t".join(cells) for cells in [annex.header, *annex.rows] if cells]
     for key in variant.after:
         lines += ["", *_FURNITURE_AFTER["print-close-one-line" if key == "print-close-inside" else key]]

@@ -87,6 +87,8 @@ VARIANTS: dict[str, pub.Variant] = {
     "number-only-in-the-four-column-metadata": V(head="no-number", metadata="colspan", page_heading=True),
     "copied-text": V(form="copied"),
     "copied-number-only-in-the-metadata": V(form="copied", head="no-number"),
+    "copied-innertext-of-cells-holding-paragraphs": V(form="copied", cells="p"),
+    "copied-innertext-nbsp-indents-cells-holding-paragraphs": V(form="copied", cells="p", paragraphs="nbsp"),
     "copied-print-close-one-line": V(form="copied", after=("related", "print-close-one-line", "footer")),
     "copied-no-annex-reference": V(form="copied", annex_ref=False),
     "copied-title-repeated": V(form="copied", page_heading=True, metadata="4col"),

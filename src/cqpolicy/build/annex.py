@@ -160,16 +160,22 @@ def pick_task_table(annexes: list[Annex], path: Path | str) -> tuple[Annex, list
             return annex, annexes[:index] + annexes[index + 1 :]
     if len(annexes) == 1 and not annexes[0].rows:
         raise SourceError(
-            f"the annex {annexes[0].title!r} has no table of tasks; is the table missing?",
+            f"the annex {_short(annexes[0].title)!r} has no table of tasks; is the table missing?",
             path=path,
             line=annexes[0].at,
         )
-    titles = ", ".join(repr(annex.title) for annex in annexes)
+    titles = ", ".join(repr(_short(annex.title)) for annex in annexes)
     raise SourceError(
         f"no annex is a task table (a header naming the tasks and the responsible units); found {titles}",
         path=path,
         line=annexes[0].at,
     )
+
+
+def _short(text: str, width: int = 40) -> str:
+    """A text quoted in a message, cut to ``width`` characters (a table read as one line can
+    run to thousands)."""
+    return text if len(text) <= width else text[:width] + "…"
 
 
 def read_annex(annex: Annex, path: Path | str) -> list[Task]:

@@ -105,7 +105,7 @@ def normalise_line(line: str) -> str:
     # so that normalising twice changes nothing.
     line = _until_stable(lambda text: _fullwidth_punct(_ASCII_PAREN_GROUP.sub(_fullwidth_parens, text)), line)
     line = unicodedata.normalize("NFC", line)
-    return line.strip(" \t\u3000")
+    return line.strip(" \t\u3000\xa0")
 
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:

@@ -54,7 +54,7 @@ _LABEL_CELL = re.compile(
     r"^(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff \t\u3000\xa0]{0,9})[ \t\u3000\xa0]*[：:]$"
 )
 _KNOWN = {label for label in METADATA_LABELS}
-_CELL_SPLIT = re.compile(r"[ \t\u3000\xa0]*[|｜][ \t\u3000\xa0]*")
+_CELL_SPLIT = re.compile(r"[ \t\u3000\xa0]*[|｜\t][ \t\u3000\xa0]*")
 
 
 def _label_of(cell: str) -> str | None:

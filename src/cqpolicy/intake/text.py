@@ -64,12 +64,36 @@ def read_text(data: bytes, path: Path) -> Reading:
     from cqpolicy.intake.extent import document_extent
 
     text = decode(data, path)
-    lines = text.split("\n")
-    blocks = [Block(at, line) for at, line in enumerate(lines, start=1) if line.strip(" \t\u3000\xa0")]
+    blocks = join_lone_tabs(text.split("\n"))
     blocks = join_broken_rows(blocks)
     kept, furniture, _before = document_extent(blocks, path)
     refuse_pdf_copy(kept, path)
     return Reading(blocks=tuple(kept), region=text, furniture=tuple(furniture))
+
+
+def join_lone_tabs(lines: Sequence[str]) -> list[Block]:
+    """One block per non-blank line, except that a line holding only a tab joins its neighbours.
+
+    A browser's ``innerText`` of a table whose cells hold paragraphs (``<td><p>…</p></td>``, as
+    Word-pasted tables on portals have them) writes each cell on lines of its own, with a line
+    holding a lone tab between two cells: ``序号`` / ``\t`` / ``目标任务``. The cells on either
+    side of a lone tab are one row, ``序号\t目标任务``; the row keeps the line of its first part.
+    A cell's own paragraphs stay lines of their own, joined to their row by
+    :func:`join_broken_rows`.
+    """
+    blocks: list[Block] = []
+    open_cell = False  # a lone tab was seen: the next line is the row's next cell
+    for at, line in enumerate(lines, start=1):
+        if line.strip(" \t\u3000\xa0"):
+            if open_cell and blocks:
+                blocks[-1] = Block(blocks[-1].at, blocks[-1].text + line)
+            else:
+                blocks.append(Block(at, line))
+            open_cell = False
+        elif "\t" in line and blocks:
+            blocks[-1] = Block(blocks[-1].at, blocks[-1].text + "\t" * line.count("\t"))
+            open_cell = True
+    return blocks
 
 
 def _tab_cells(text: str) -> list[str]:
