@@ -9,7 +9,9 @@ down over several tasks read as the parser expects. A header row that Word repea
 page (``w:tblHeader``) is stored once and read once; a header row repeated as real rows (as
 in files converted from PDF) is left for the parser, which skips rows equal to the header.
 
-What Word shows is what is read: a run formatted hidden (``w:vanish``, directly or through
+What Word shows is what is read: a list's automatic number (``w:numPr``, an annex's 序号
+column numbered by Word) is written before its paragraph's text (:mod:`cqpolicy.intake.numbering`);
+a run formatted hidden (``w:vanish``, directly or through
 its character style) is not policy and is dropped; tracked changes are read as accepted
 (insertions ``w:ins``/``w:moveTo`` kept, deletions ``w:del``/``w:moveFrom`` dropped). Every
 dropped text is named in the :class:`~cqpolicy.intake.Reading`'s furniture, so the build can
@@ -33,6 +35,7 @@ from typing import Any
 
 from cqpolicy.errors import InputError
 from cqpolicy.intake import Block, Furniture, Reading
+from cqpolicy.intake.numbering import Numbering
 
 #: Members a .docx may have, and the uncompressed bytes they may unpack to in all (the real
 #: policy: 60 KB in 12 members).
@@ -158,6 +161,7 @@ def _parse_xml(data: bytes, name: str, path: Path) -> Any:
 class _Reader:
     path: Path
     hidden_styles: set[str]
+    numbering: Numbering = field(default_factory=Numbering)
     items: list[tuple[str, tuple[str, ...] | None]] = field(default_factory=list)
     #: For each item: (index of the item, text dropped, why).
     dropped: list[tuple[int, str, str]] = field(default_factory=list)
@@ -187,8 +191,9 @@ class _Reader:
 
     def paragraph(self, element: Any) -> tuple[str, str, list[tuple[str, str]]]:
         """The paragraph's text as Word shows it, its text as found, and what was dropped (why)."""
-        shown: list[str] = []
-        found: list[str] = []
+        label = self.numbering.label(element)  # a list's number, which Word shows and the XML has not
+        shown: list[str] = [label]
+        found: list[str] = [label]
         dropped: list[tuple[str, str]] = []
         # An explicit stack, not recursion: nesting depth is the file's to choose.
         stack: list[tuple[Any, str | None]] = [(child, None) for child in reversed(element)]
@@ -354,10 +359,17 @@ def read_docx(data: bytes, path: Path) -> Reading:
             if "word/styles.xml" in names
             else None
         )
+        numbering = (
+            _parse_xml(_part(archive, "word/numbering.xml", path), "word/numbering.xml", path)
+            if "word/numbering.xml" in names
+            else None
+        )
     body = document.find(_w("body"))
     if document.tag != _w("document") or body is None:
         raise InputError("the Word file's word/document.xml has no document body", path=path)
-    reader = _Reader(path, _hidden_styles(styles) if styles is not None else set())
+    reader = _Reader(
+        path, _hidden_styles(styles) if styles is not None else set(), Numbering.read(numbering, styles)
+    )
     reader.block_level(body)
     blocks: list[Block] = []
     region: list[str] = []
