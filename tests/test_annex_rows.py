@@ -68,3 +68,40 @@ def test_a_pdf_marks_the_task_tables_header_repeated_not_the_first_table_row() -
     ]
     _mark_header_rows(items)
     assert [item.why for item in items] == [None, None, None, "repeated header row", None]
+
+
+def _row(page: int, *cells: str) -> object:
+    from cqpolicy.intake.pdf import _Item
+
+    return _Item(page, 0.0, " | ".join(cells), tuple(cells), (False,) * len(cells))
+
+
+def test_a_units_cell_merged_across_a_page_break_is_carried_to_the_next_page_and_said() -> None:
+    from cqpolicy.intake.pdf import _join_across_pages
+
+    items = [
+        _row(16, "30", "实施科技型企业成长工程。", "市科技局"),
+        _row(17, "31", "建设科技成果转移转化平台。", ""),  # LibreOffice prints the merged cell once
+        _row(17, "32", "落实创新产品首台（套）政策。", "市经济信息委"),
+    ]
+    notes: list[str] = []
+    kept = _join_across_pages(items, notes)  # type: ignore[arg-type]
+    assert [item.cells for item in kept][1] == ("31", "建设科技成果转移转化平台。", "市科技局")
+    assert notes == [
+        "read the empty cell of row 31 at the head of page 17 as the cell merged down from the row above (a "
+        "cell merged across a page break is printed once); check the result against the file"
+    ]
+
+
+def test_an_empty_cell_in_a_column_that_is_empty_elsewhere_is_left_empty() -> None:
+    from cqpolicy.intake.pdf import _join_across_pages
+
+    items = [
+        _row(16, "30", "实施科技型企业成长工程。", "市科技局", "市经济信息委"),
+        _row(17, "31", "建设科技成果转移转化平台。", "市科技局", ""),  # no support unit
+        _row(17, "32", "落实创新产品首台（套）政策。", "市经济信息委", ""),  # the column is optional
+    ]
+    notes: list[str] = []
+    kept = _join_across_pages(items, notes)  # type: ignore[arg-type]
+    assert [item.cells[3] for item in kept if item.cells] == ["市经济信息委", "", ""]
+    assert notes == []

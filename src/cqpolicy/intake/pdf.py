@@ -147,7 +147,8 @@ def read_pdf(data: bytes, path: Path) -> Reading:
     items = [item for page in pages for item in _rejoin(page)]
     _mark_header_rows(items)
     _mark_extent(items)
-    merged = {id(item) for item in _join_across_pages(items)}
+    carried: list[str] = []
+    merged = {id(item) for item in _join_across_pages(items, carried)}
     blocks: list[Block] = []
     furniture: list[Furniture] = []
     region: list[str] = []
@@ -166,6 +167,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             f"layer as the characters they stand for ({shown}): the fonts map those glyphs to radicals "
             "(a browser printing with some CJK fonts does this); check the result against the page",
         )
+    notes += tuple(carried)
     return Reading(blocks=tuple(blocks), region="\n".join(region), furniture=tuple(furniture), notes=notes)
 
 
@@ -598,8 +600,15 @@ def _mark_extent(items: list[_Item]) -> None:
             item.why = "before the document (the page's navigation and metadata)"
 
 
-def _join_across_pages(items: list[_Item]) -> list[_Item]:
-    """Join a table row or a paragraph continued on the next page to where it started."""
+def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> list[_Item]:
+    """Join a table row or a paragraph continued on the next page to where it started.
+
+    A cell merged down over rows that a page break splits is printed once, on the first page
+    (LibreOffice does so): the row at the head of the next page shows that cell empty. Where
+    the column is never empty otherwise (a task's units), the empty cell at a page's head is
+    the merged cell going on, and is read as the cell above it; ``notes`` says which.
+    """
+    heads = _page_head_rows(items)
     # Where paragraphs are told by their indent, an unindented first line at a page's head goes
     # on the paragraph before; where they are set apart by space alone, one that ends a sentence
     # at the foot of a page may as well have ended there, and is taken to (no text is lost
@@ -619,6 +628,18 @@ def _join_across_pages(items: list[_Item]) -> list[_Item]:
                 previous.found, item.found = previous.text, ""
                 previous.page = item.page
                 continue
+            if id(item) in heads and len(item.cells) == len(previous.cells):
+                carried = [c for c in heads[id(item)] if previous.cells[c]]
+                if carried:
+                    before = item.covered or (False,) * len(item.cells)
+                    item.covered = tuple(c in carried or old for c, old in enumerate(before))
+                    if notes is not None:
+                        plural = "s" if len(carried) > 1 else ""
+                        notes.append(
+                            f"read the empty cell{plural} of row {item.cells[0]} at the head of page "
+                            f"{item.page} as the cell merged down from the row above (a cell merged "
+                            "across a page break is printed once); check the result against the file"
+                        )
             if any(item.covered) and len(item.cells) == len(previous.cells):
                 # a cell merged down from above stands in every row it covers
                 cells = tuple(
@@ -640,6 +661,36 @@ def _join_across_pages(items: list[_Item]) -> list[_Item]:
             continue
         kept.append(item)
     return kept
+
+
+def _page_head_rows(items: list[_Item]) -> dict[int, list[int]]:
+    """The numbered rows at a page's head whose empty cells stand in columns never empty
+    elsewhere: ``id(row) → those columns``."""
+    rows = [i for i in items if i.why is None and i.cells and _NUMBER_CELL.match(i.cells[0])]
+    if not rows:
+        return {}
+    width = len(rows[0].cells or ())
+    at_head = {id(row) for before, row in itertools.pairwise(rows) if row.page > before.page}
+    empty_elsewhere: set[int] = set()
+    for row in rows:
+        cells = row.cells or ()
+        covered = row.covered or (False,) * len(cells)
+        if len(cells) != width:
+            continue
+        for c in range(1, width):
+            if not cells[c] and not covered[c] and id(row) not in at_head:
+                empty_elsewhere.add(c)
+    out = {}
+    for row in rows:
+        cells = row.cells or ()
+        covered = row.covered or (False,) * len(cells)
+        if id(row) in at_head and row is not rows[0] and len(cells) == width:
+            columns = [
+                c for c in range(1, width) if not cells[c] and not covered[c] and c not in empty_elsewhere
+            ]
+            if columns:
+                out[id(row)] = columns
+    return out
 
 
 def _continues(previous: _Item, item: _Item) -> bool:
