@@ -100,6 +100,9 @@ class _Item:
     lines: int = 1
     #: A line kept alone only because it stands at the page's edge: it goes on the paragraph above.
     joins_above: bool = False
+    #: The font (name, size) most of the first line, and of the last line, is set in.
+    font: tuple[str, float] = ("", 0.0)
+    last_font: tuple[str, float] = ("", 0.0)
 
 
 def read_pdf(data: bytes, path: Path) -> Reading:
@@ -117,6 +120,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
     # reader's own findings are what the user needs.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     pages: list[list[_Item]] = []
+    read: list[tuple[list[_Item], list[dict[str, Any]], float, float]] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_costs(pdf.doc, path)
@@ -128,7 +132,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             for number, page in enumerate(pdf.pages, start=1):
                 chars += len(page.chars)
                 read_radicals(page.chars, radicals)
-                pages.append(_page_items(number, page))
+                read.append(_page_items(number, page))
                 width = max(width, float(page.width))
                 page.flush_cache()
     except InputError:
@@ -143,6 +147,12 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             "version of the policy, or run OCR on the PDF first",
             path=path,
         )
+    columns = _columns(read)
+    for number, (items_, lines, height, page_width) in enumerate(read, start=1):
+        left, right = columns[page_width]
+        page_items = [*items_, *_paragraphs(number, lines, height, left, right)]
+        page_items.sort(key=lambda item: item.top)
+        pages.append(page_items)
     _mark_running(pages)
     items = [item for page in pages for item in _rejoin(page)]
     _mark_header_rows(items)
@@ -297,7 +307,8 @@ def _inflated_size(stream: Any, path: Path) -> int:
     return size * (8 if len(filters) > 1 else 1)
 
 
-def _page_items(number: int, page: Any) -> list[_Item]:
+def _page_items(number: int, page: Any) -> tuple[list[_Item], list[dict[str, Any]], float, float]:
+    """The page's table rows as items, its text lines outside the tables, its height and width."""
     # A ruled box of one column (a page frame, a bordered content area) is not a table: its text
     # is read as lines.
     edges = _rulings(page)
@@ -333,9 +344,33 @@ def _page_items(number: int, page: Any) -> list[_Item]:
         return not any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in boxes)
 
     lines = page.filter(outside).extract_text_lines(keep_blank_chars=False, x_tolerance=1.5)
-    items.extend(_paragraphs(number, lines, float(page.height)))
-    items.sort(key=lambda item: item.top)
-    return items
+    lines = [line for line in lines if tidy(line["text"])]
+    return items, lines, float(page.height), round(float(page.width))
+
+
+def _columns(
+    read: list[tuple[list[_Item], list[dict[str, Any]], float, float]],
+) -> dict[float, tuple[float, float]]:
+    """The text column's left and right edges, for each page width of the document.
+
+    Where most lines start (a page's chrome, a logo or a search box, may stand further out),
+    and the furthest a line starting there reaches, over all pages of that width: a page with
+    few lines (the document's head alone under a long page top) has the document's column.
+    """
+    by_width: dict[float, list[dict[str, Any]]] = {}
+    for _, lines, _, width in read:
+        body = lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines
+        by_width.setdefault(width, []).extend(body)
+    out = {}
+    for width, lines in by_width.items():
+        if not lines:
+            out[width] = (0.0, width)
+            continue
+        starts = Counter(round(line["x0"]) for line in lines)
+        column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+        near = [line for line in lines if abs(line["x0"] - column) <= 2]
+        out[width] = (min(line["x0"] for line in near), max(line["x1"] for line in near))
+    return out
 
 
 def _rulings(page: Any) -> list[dict[str, Any]]:
@@ -400,22 +435,17 @@ def _open_edges(page: Any, edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return lines_out
 
 
-def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list[_Item]:
+def _paragraphs(
+    number: int, lines: list[dict[str, Any]], height: float, left: float, right: float
+) -> list[_Item]:
     """Join a page's text lines into paragraphs; the first and last lines stay alone.
 
-    The lines at the page's top and bottom edge are kept as items of their own, so that
-    running furniture can be told from them; they are joined back when they are not.
+    ``left`` and ``right`` are the text column's edges (:func:`_columns`). The lines at the
+    page's top and bottom edge are kept as items of their own, so that running furniture can be
+    told from them; they are joined back when they are not.
     """
-    lines = [line for line in lines if tidy(line["text"])]
     if not lines:
         return []
-    body = lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else []
-    # The text column: where most lines start (a page's chrome, a logo or a search box, may
-    # stand further out), and the furthest a line starting there reaches.
-    starts = Counter(round(line["x0"]) for line in body or lines)
-    column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
-    left = min(line["x0"] for line in body or lines if abs(line["x0"] - column) <= 2)
-    right = max(line["x1"] for line in body or lines if abs(line["x0"] - column) <= 2)
     pitch = _line_pitch(lines, left, right)
     out: list[_Item] = []
     previous: dict[str, Any] | None = None
@@ -423,7 +453,13 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
         text = tidy(line["text"])
         size = _char_size(line)
         indented = line["x0"] - left > 0.8 * size
-        short_before = previous is not None and right - previous["x1"] > 3 * size
+        # a line above that stops short ends its paragraph, unless what starts this line could not
+        # have stood in the room left there (a word such as （GDP） is not broken)
+        short_before = (
+            previous is not None
+            and right - previous["x1"] > 3 * size
+            and _first_unit_width(line) < right - previous["x1"]
+        )
         # paragraphs set apart by space rather than by an indent (a Word file made from a web
         # page, where every paragraph has space after it and none an indent)
         spaced = previous is not None and line["top"] - previous["top"] > 1.3 * pitch * _font_size(previous)
@@ -438,6 +474,7 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
             out[-1].text += text
             out[-1].found += text
             out[-1].lines += 1
+            out[-1].last_font = _font(line)
         else:
             centre = (line["x0"] + line["x1"]) / 2 - (left + right) / 2
             out.append(
@@ -450,6 +487,8 @@ def _paragraphs(number: int, lines: list[dict[str, Any]], height: float) -> list
                     size=size,
                     found=text,
                     joins_above=goes_on,
+                    font=_font(line),
+                    last_font=_font(line),
                 )
             )
         out[-1].full = right - line["x1"] <= 3 * size
@@ -478,6 +517,30 @@ def _line_pitch(lines: list[dict[str, Any]], left: float, right: float) -> float
     return float(max(ratios.items(), key=lambda pair: (pair[1], -pair[0]))[0])
 
 
+#: What a line cannot be broken inside of at its start: Latin letters and digits with the
+#: brackets and quotes around them, or one character with the closing marks after it.
+_UNIT = re.compile(r"^[（(“‘《〈\[]*(?:[A-Za-z0-9.%+\-/]+|.)[）)”’》〉\]，。、；：！？,.;:!?]*")
+
+
+def _first_unit_width(line: dict[str, Any]) -> float:
+    """How wide the start of the line is that a line break cannot fall inside."""
+    chars = [c for c in line.get("chars") or [] if str(c.get("text", "")).strip()]
+    if not chars:
+        return 0.0
+    unit = _UNIT.match("".join(str(c["text"]) for c in chars))
+    count = max(1, len(unit.group(0)) if unit else 1)
+    return float(chars[min(count, len(chars)) - 1]["x1"] - chars[0]["x0"])
+
+
+def _font(line: dict[str, Any]) -> tuple[str, float]:
+    """The font most of the line is set in: its name (without the subset prefix) and size."""
+    fonts = Counter(
+        (str(c.get("fontname", "")).split("+")[-1], round(float(c.get("size", 0)), 1))
+        for c in line.get("chars") or []
+    )
+    return max(fonts.items(), key=lambda pair: (pair[1], pair[0]))[0] if fonts else ("", 0.0)
+
+
 def _font_size(line: dict[str, Any]) -> float:
     """The line's font size: the size most of its characters are set in."""
     sizes = Counter(round(float(c["size"]), 1) for c in line.get("chars") or [] if c.get("size"))
@@ -494,9 +557,15 @@ def _char_size(line: dict[str, Any]) -> float:
 
 
 def _mark_running(pages: list[list[_Item]]) -> None:
-    """Mark the running headers, footers and page numbers: edge lines that recur on other pages."""
+    """Mark the running headers, footers and page numbers: edge lines that recur on other pages.
+
+    A running line stands on most pages (all but a first page set apart, say): one that recurs
+    on fewer than half of them is a coincidence, such as the site's name at the top of a print's
+    first page and the document's issuer line at the top of a later one.
+    """
     if len(pages) < 2:
         return
+    need = max(2, (len(pages) + 1) // 2)
     candidates: list[tuple[_Item, str, bool]] = []
     for page in pages:
         texts = [item for item in page if item.cells is None]
@@ -511,7 +580,7 @@ def _mark_running(pages: list[list[_Item]]) -> None:
     for item, masked, top in candidates:
         key = round(item.top / 4)
         count = sum(seen[(masked, k)] for k in (key - 1, key, key + 1))
-        if count < 2 or not _distinct_pages(candidates, masked, item):
+        if count < 2 or _distinct_pages(candidates, masked, item) < need:
             continue
         if not re.search(r"[^\W\d_]", masked.replace("#", "")):
             item.why = "page number"
@@ -519,9 +588,9 @@ def _mark_running(pages: list[list[_Item]]) -> None:
             item.why = "running header" if top else "running footer"
 
 
-def _distinct_pages(candidates: list[tuple[_Item, str, bool]], masked: str, item: _Item) -> bool:
-    pages = {other.page for other, m, _ in candidates if m == masked and abs(other.top - item.top) <= 6}
-    return len(pages) >= 2
+def _distinct_pages(candidates: list[tuple[_Item, str, bool]], masked: str, item: _Item) -> int:
+    """On how many pages the line recurs at the same height, digits aside."""
+    return len({other.page for other, m, _ in candidates if m == masked and abs(other.top - item.top) <= 6})
 
 
 def _rejoin(page: list[_Item]) -> list[_Item]:
@@ -540,6 +609,7 @@ def _rejoin(page: list[_Item]) -> list[_Item]:
             above.found += item.found
             above.lines += 1
             above.full = item.full
+            above.last_font = item.last_font
             continue
         out.append(item)
     return out
@@ -655,9 +725,12 @@ def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> li
             and item.unindented
             and previous.full
             and (by_indent or not previous.text.endswith(_SENTENCE_ENDS))
+            # a heading set in another font after a sentence's end starts a paragraph of its own
+            and (item.font == previous.last_font or not previous.text.endswith(_SENTENCE_ENDS))
         ):
             previous.text += item.text  # a paragraph that goes on on the next page
             previous.full, previous.page = item.full, item.page
+            previous.last_font = item.last_font
             continue
         kept.append(item)
     return kept
