@@ -365,3 +365,27 @@ def assert_valid_but_untranslated(out: Path) -> None:
     assert all(
         str(f["field"]).startswith(("text_en", "title_en", "preamble_en", "annex_title_en")) for f in findings
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "policy.rtf",
+            b"{\\rtf1\\ansi\\ansicpg936 {\\fonttbl}\\f0 \\u37325?\\par}",
+            "the file is an RTF document",
+        ),
+        ("policy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "the file is a legacy Word .doc"),
+        ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "the file is an image"),
+    ],
+)
+def test_a_form_no_reader_takes_is_refused_saying_what_to_save_it_as(
+    name: str, data: bytes, message: str, tmp_path: Path
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(data)
+    result = CliRunner().invoke(main, ["build", "--source", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {source}: {message}")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -158,8 +158,16 @@ def build_package(
         RegisterError: a curated file lacks an entry or is malformed (exit code 1).
     """
     inputs = resolve_inputs(source, sources_dir, shown_sources)
-    with directory_lock(out, "build"):
-        return _build_locked(inputs, out, allow_untranslated=allow_untranslated, write_pending=write_pending)
+    created = not out.exists()
+    try:
+        with directory_lock(out, "build"):
+            return _build_locked(
+                inputs, out, allow_untranslated=allow_untranslated, write_pending=write_pending
+            )
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # a refused build leaves no trace, not even the directory it was to fill
+        raise
 
 
 def _build_locked(inputs: Inputs, out: Path, *, allow_untranslated: bool, write_pending: bool) -> BuildResult:

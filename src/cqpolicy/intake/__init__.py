@@ -173,7 +173,7 @@ def sniff(data: bytes, path: Path) -> Form:
     """Which form ``data`` is in, by its content.
 
     Raises:
-        InputError: for a form no reader takes (legacy ``.doc``, ``.xlsx``, other zips, images).
+        InputError: for a form no reader takes (legacy ``.doc``, RTF, ``.xlsx``, other zips, images).
     """
     if data.startswith(b"%PDF-"):
         return "pdf"
@@ -188,6 +188,12 @@ def sniff(data: bytes, path: Path) -> Form:
     if data[:8] in (b"\x89PNG\r\n\x1a\n",) or data[:3] == b"\xff\xd8\xff" or data[:4] == b"GIF8":
         raise InputError("the file is an image; give the policy's text, web page, .docx or .pdf", path=path)
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"{\\rtf"):
+        raise InputError(
+            "the file is an RTF document; open it in Word or LibreOffice and save it as .docx, then "
+            "build again",
+            path=path,
+        )
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head or b"<body" in head:
         return "html"
     return "text"
