@@ -148,8 +148,9 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             path=path,
         )
     columns = _columns(read)
-    for number, (items_, lines, height, page_width) in enumerate(read, start=1):
-        left, right = columns[page_width]
+    for number, ((items_, lines, height, _), (left, right)) in enumerate(
+        zip(read, columns, strict=True), start=1
+    ):
         page_items = [*items_, *_paragraphs(number, lines, height, left, right)]
         page_items.sort(key=lambda item: item.top)
         pages.append(page_items)
@@ -350,27 +351,47 @@ def _page_items(number: int, page: Any) -> tuple[list[_Item], list[dict[str, Any
 
 def _columns(
     read: list[tuple[list[_Item], list[dict[str, Any]], float, float]],
-) -> dict[float, tuple[float, float]]:
-    """The text column's left and right edges, for each page width of the document.
+) -> list[tuple[float, float]]:
+    """Each page's text column: its left and right edges.
 
-    Where most lines start (a page's chrome, a logo or a search box, may stand further out),
-    and the furthest a line starting there reaches, over all pages of that width: a page with
-    few lines (the document's head alone under a long page top) has the document's column.
+    Where most full lines start (a page's chrome, a logo or a search box, may stand further
+    out; a table without rulings has many short lines), and the furthest a line starting there
+    reaches. A page with few full lines (the document's head alone under a long page top) takes
+    the column of all pages of its width.
     """
+    bodies = [
+        lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines for _, lines, _, _ in read
+    ]
     by_width: dict[float, list[dict[str, Any]]] = {}
-    for _, lines, _, width in read:
-        body = lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines
+    for (_, _, _, width), body in zip(read, bodies, strict=True):
         by_width.setdefault(width, []).extend(body)
-    out = {}
-    for width, lines in by_width.items():
-        if not lines:
-            out[width] = (0.0, width)
-            continue
-        starts = Counter(round(line["x0"]) for line in lines)
-        column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
-        near = [line for line in lines if abs(line["x0"] - column) <= 2]
-        out[width] = (min(line["x0"] for line in near), max(line["x1"] for line in near))
+    shared = {width: _column(lines, width) for width, lines in by_width.items()}
+    out = []
+    for (_, _, _, width), body in zip(read, bodies, strict=True):
+        out.append(_column(body, width) if len(_full(body)) >= _OWN_COLUMN_LINES else shared[width])
     return out
+
+
+#: Full lines a page needs to have a text column of its own.
+_OWN_COLUMN_LINES = 6
+
+
+def _full(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines of running text: at least 60 % as wide as the widest line."""
+    if not lines:
+        return []
+    widest = max(line["x1"] - line["x0"] for line in lines)
+    return [line for line in lines if line["x1"] - line["x0"] >= 0.6 * widest]
+
+
+def _column(lines: list[dict[str, Any]], width: float) -> tuple[float, float]:
+    full = _full(lines)
+    if not full:
+        return 0.0, width
+    starts = Counter(round(line["x0"]) for line in full)
+    column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+    near = [line for line in lines if abs(line["x0"] - column) <= 2]
+    return min(line["x0"] for line in near), max(line["x1"] for line in near)
 
 
 def _rulings(page: Any) -> list[dict[str, Any]]:
