@@ -354,10 +354,10 @@ def _columns(
 ) -> list[tuple[float, float]]:
     """Each page's text column: its left and right edges.
 
-    Where most full lines start (a page's chrome, a logo or a search box, may stand further
-    out; a table without rulings has many short lines), and the furthest a line starting there
-    reaches. A page with few full lines (the document's head alone under a long page top) takes
-    the column of all pages of its width.
+    The leftmost place where a fair share of full lines start (a page's chrome, a logo or a
+    search box, may stand further out alone; a table without rulings has many short lines), and
+    the furthest a line starting there reaches. A page with few full lines (the document's head
+    alone under a long page top) takes the column of all pages of its width.
     """
     bodies = [
         lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines for _, lines, _, _ in read
@@ -388,8 +388,11 @@ def _column(lines: list[dict[str, Any]], width: float) -> tuple[float, float]:
     full = _full(lines)
     if not full:
         return 0.0, width
+    # the leftmost place where a fair share of full lines start: a page of short paragraphs has
+    # more indented first lines than lines going on at the column's edge
     starts = Counter(round(line["x0"]) for line in full)
-    column = max(starts.items(), key=lambda pair: (pair[1], -pair[0]))[0]
+    most = max(starts.values())
+    column = min(x for x, count in starts.items() if count >= max(2, most / 4) or count == most)
     near = [line for line in lines if abs(line["x0"] - column) <= 2]
     return min(line["x0"] for line in near), max(line["x1"] for line in near)
 
