@@ -103,6 +103,9 @@ class _Item:
     #: The font (name, size) most of the first line, and of the last line, is set in.
     font: tuple[str, float] = ("", 0.0)
     last_font: tuple[str, float] = ("", 0.0)
+    #: Room left after the last line, and the width of what starts the first line unbroken.
+    room: float = 0.0
+    first_unit: float = 0.0
 
 
 def read_pdf(data: bytes, path: Path) -> Reading:
@@ -513,9 +516,11 @@ def _paragraphs(
                     joins_above=goes_on,
                     font=_font(line),
                     last_font=_font(line),
+                    first_unit=_first_unit_width(line),
                 )
             )
         out[-1].full = right - line["x1"] <= 3 * size
+        out[-1].room = right - line["x1"]
         previous = line
     return out
 
@@ -634,6 +639,7 @@ def _rejoin(page: list[_Item]) -> list[_Item]:
             above.lines += 1
             above.full = item.full
             above.last_font = item.last_font
+            above.room = item.room
             continue
         out.append(item)
     return out
@@ -747,14 +753,16 @@ def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> li
             and item.cells is None
             and previous.cells is None
             and item.unindented
-            and previous.full
+            # the page's last line reached the margin, or stopped where the next page's first
+            # word could not have stood
+            and (previous.full or item.first_unit > previous.room)
             and (by_indent or not previous.text.endswith(_SENTENCE_ENDS))
             # a heading set in another font after a sentence's end starts a paragraph of its own
             and (item.font == previous.last_font or not previous.text.endswith(_SENTENCE_ENDS))
         ):
             previous.text += item.text  # a paragraph that goes on on the next page
             previous.full, previous.page = item.full, item.page
-            previous.last_font = item.last_font
+            previous.last_font, previous.room = item.last_font, item.room
             continue
         kept.append(item)
     return kept
