@@ -105,3 +105,31 @@ def test_an_empty_cell_in_a_column_that_is_empty_elsewhere_is_left_empty() -> No
     kept = _join_across_pages(items, notes)  # type: ignore[arg-type]
     assert [item.cells[3] for item in kept if item.cells] == ["市经济信息委", "", ""]
     assert notes == []
+
+
+def _line(page: int, top: float, text: str) -> object:
+    from cqpolicy.intake.pdf import _Item
+
+    return _Item(page, top, text, found=text)
+
+
+def test_a_line_on_two_of_ten_pages_is_no_running_header_but_page_numbers_of_each_page_size_are() -> None:
+    from cqpolicy.intake.pdf import _mark_running
+
+    words = "甲乙丙丁戊己庚辛壬癸"
+    pages = []
+    for n in range(1, 11):
+        landscape = n > 7  # an annex section of three landscape pages, numbered lower down
+        first = "重庆市人民政府" if n in (1, 5) else f"正文{words[n - 1]}开始"
+        pages.append(
+            [
+                _line(n, 30.0, first),
+                _line(n, 60.0, f"正文{words[n - 1]}第二行"),
+                _line(n, 400.0, f"正文{words[n - 1]}中间"),
+                _line(n, 540.0 if landscape else 760.0, f"— {n} —"),
+            ]
+        )
+    widths = [842.0 if n > 7 else 595.0 for n in range(1, 11)]
+    _mark_running(pages, widths)  # type: ignore[arg-type]
+    assert [page[0].why for page in pages] == [None] * 10  # the site's name and the issuer line
+    assert [page[-1].why for page in pages] == ["page number"] * 10

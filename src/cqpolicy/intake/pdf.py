@@ -157,7 +157,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
         page_items = [*items_, *_paragraphs(number, lines, height, left, right)]
         page_items.sort(key=lambda item: item.top)
         pages.append(page_items)
-    _mark_running(pages)
+    _mark_running(pages, [page_width for _, _, _, page_width in read])
     items = [item for page in pages for item in _rejoin(page)]
     _mark_header_rows(items)
     _mark_extent(items)
@@ -585,16 +585,18 @@ def _char_size(line: dict[str, Any]) -> float:
     return float(line["bottom"] - line["top"]) or 10.0
 
 
-def _mark_running(pages: list[list[_Item]]) -> None:
+def _mark_running(pages: list[list[_Item]], widths: list[float] | None = None) -> None:
     """Mark the running headers, footers and page numbers: edge lines that recur on other pages.
 
     A running line stands on most pages (all but a first page set apart, say): one that recurs
     on fewer than half of them is a coincidence, such as the site's name at the top of a print's
-    first page and the document's issuer line at the top of a later one.
+    first page and the document's issuer line at the top of a later one. Pages are counted
+    among those of the same width (a landscape annex section has running lines of its own).
     """
     if len(pages) < 2:
         return
-    need = max(2, (len(pages) + 1) // 2)
+    widths = widths or [0.0] * len(pages)
+    alike = Counter(widths)
     candidates: list[tuple[_Item, str, bool]] = []
     for page in pages:
         texts = [item for item in page if item.cells is None]
@@ -609,6 +611,7 @@ def _mark_running(pages: list[list[_Item]]) -> None:
     for item, masked, top in candidates:
         key = round(item.top / 4)
         count = sum(seen[(masked, k)] for k in (key - 1, key, key + 1))
+        need = max(2, (alike[widths[item.page - 1]] + 1) // 2)
         if count < 2 or _distinct_pages(candidates, masked, item) < need:
             continue
         if not re.search(r"[^\W\d_]", masked.replace("#", "")):
