@@ -150,11 +150,12 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             "version of the policy, or run OCR on the PDF first",
             path=path,
         )
-    columns = _columns(read)
-    for number, ((items_, lines, height, _), (left, right)) in enumerate(
+    columns, shared = _columns(read)
+    for number, ((items_, lines, height, page_width), (left, right)) in enumerate(
         zip(read, columns, strict=True), start=1
     ):
-        page_items = [*items_, *_paragraphs(number, lines, height, left, right)]
+        middle = sum(shared[page_width]) / 2
+        page_items = [*items_, *_paragraphs(number, lines, height, left, right, middle)]
         page_items.sort(key=lambda item: item.top)
         pages.append(page_items)
     _mark_running(pages, [page_width for _, _, _, page_width in read])
@@ -354,13 +355,16 @@ def _page_items(number: int, page: Any) -> tuple[list[_Item], list[dict[str, Any
 
 def _columns(
     read: list[tuple[list[_Item], list[dict[str, Any]], float, float]],
-) -> list[tuple[float, float]]:
-    """Each page's text column: its left and right edges.
+) -> tuple[list[tuple[float, float]], dict[float, tuple[float, float]]]:
+    """Each page's text column (its left and right edges), and the document's for each page width.
 
     The leftmost place where a fair share of full lines start (a page's chrome, a logo or a
     search box, may stand further out alone; a table without rulings has many short lines), and
-    the furthest a line starting there reaches. A page with few full lines (the document's head
-    alone under a long page top) takes the column of all pages of its width.
+    the furthest a line starting there reaches, over all pages of a width: the document's column.
+    A page keeps a column of its own only where it has six full lines or more and none of them,
+    or one, at the document's column (an annex set in another box); a page of few lines (the
+    document's head alone under a long page top) or of a box of indented lines above the
+    document (a summary) takes the document's.
     """
     bodies = [
         lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines for _, lines, _, _ in read
@@ -371,8 +375,12 @@ def _columns(
     shared = {width: _column(lines, width) for width, lines in by_width.items()}
     out = []
     for (_, _, _, width), body in zip(read, bodies, strict=True):
-        out.append(_column(body, width) if len(_full(body)) >= _OWN_COLUMN_LINES else shared[width])
-    return out
+        full = _full(body)
+        at_shared = sum(abs(line["x0"] - shared[width][0]) <= 2 for line in full)
+        # a page keeps a column of its own where the document's column has no lines on it
+        own = len(full) >= _OWN_COLUMN_LINES and at_shared < 2
+        out.append(_column(body, width) if own else shared[width])
+    return out, shared
 
 
 #: Full lines a page needs to have a text column of its own.
@@ -463,11 +471,14 @@ def _open_edges(page: Any, edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _paragraphs(
-    number: int, lines: list[dict[str, Any]], height: float, left: float, right: float
+    number: int, lines: list[dict[str, Any]], height: float, left: float, right: float, middle: float
 ) -> list[_Item]:
     """Join a page's text lines into paragraphs; the first and last lines stay alone.
 
-    ``left`` and ``right`` are the text column's edges (:func:`_columns`). The lines at the
+    ``left`` and ``right`` are the page's text column's edges (:func:`_columns`); ``middle`` the
+    middle of the document's column, from which a line's centring is measured (a page whose own
+    column is set by a box of indented lines, a summary above the document, centres its title
+    on the document's column all the same). The lines at the
     page's top and bottom edge are kept as items of their own, so that running furniture can be
     told from them; they are joined back when they are not.
     """
@@ -503,7 +514,7 @@ def _paragraphs(
             out[-1].lines += 1
             out[-1].last_font = _font(line)
         else:
-            centre = (line["x0"] + line["x1"]) / 2 - (left + right) / 2
+            centre = (line["x0"] + line["x1"]) / 2 - middle
             out.append(
                 _Item(
                     number,
