@@ -131,3 +131,13 @@ def test_a_row_broken_across_pages_is_joined_and_a_dropped_continuation_is_caugh
     cut = tuple(Block(b.at, " | ".join(cells), cells) if b is victim else b for b in publication.blocks)
     message = missing_from(publication.region, publication.furniture, cut)
     assert message is not None and "region has" in message
+
+
+def test_a_print_whose_table_has_no_borders_is_refused_saying_why(tmp_path: Path) -> None:
+    from cqpolicy.errors import SourceError
+
+    with pytest.raises(SourceError) as caught:
+        build(FORMS / "refused" / "browser-printed-borderless-table.pdf", tmp_path / "build")
+    message = str(caught.value)
+    assert "has no table of tasks; the PDF shows no table with ruling lines" in message
+    assert not (tmp_path / "build" / "out").exists()

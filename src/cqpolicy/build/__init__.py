@@ -292,10 +292,18 @@ def render_package(
         doc = parse_document(blocks, inputs.source, stated_number=stated_number(publication.metadata))
         check_sentence_ends(doc, inputs.source, unit)
     except SourceError as error:
+        detail = error.detail
+        if publication.form == "pdf" and "annex" in detail and not any(b.cells for b in publication.blocks):
+            detail = detail.removesuffix("; is the table missing?") + (
+                "; the PDF shows no table with ruling lines, and a table printed without borders "
+                "cannot be read from a PDF: give the page, the Word file, or a print with borders"
+            )
         if publication.form == "text" or error.line is None:
-            raise
+            if detail == error.detail:
+                raise
+            raise SourceError(detail, path=error.path, line=error.line) from None
         # In a page, Word or PDF file the position counts paragraphs and table rows, not lines.
-        raise SourceError(error.detail, path=error.path, line=error.line, unit="paragraph") from None
+        raise SourceError(detail, path=error.path, line=error.line, unit="paragraph") from None
     # The text the parser read, checked once its structure is known to be whole (a cut text is
     # named as cut, not by the half annotation the cut left).
     _check_artefacts(blocks, publication.form, inputs)
