@@ -269,6 +269,17 @@ def _check_output(out: Path, files: dict[str, bytes]) -> None:
         )
 
 
+def _without_rulings(detail: str, publication: Publication) -> str:
+    """The parser's finding, with the cause when it stopped at the annex of a PDF that shows no
+    table with ruling lines at all (a table printed without borders reads as paragraphs)."""
+    if publication.form != "pdf" or "annex" not in detail or any(b.cells for b in publication.blocks):
+        return detail
+    return detail.removesuffix("; is the table missing?") + (
+        "; the PDF shows no table with ruling lines, and a table printed without borders cannot be "
+        "read from a PDF: give the page, the Word file, or a print with borders"
+    )
+
+
 def render_package(
     inputs: Inputs, *, allow_untranslated: bool = False, curated_out: dict[str, bytes] | None = None
 ) -> tuple[dict[str, bytes], Document, dict[str, int], list[str]]:
@@ -292,18 +303,11 @@ def render_package(
         doc = parse_document(blocks, inputs.source, stated_number=stated_number(publication.metadata))
         check_sentence_ends(doc, inputs.source, unit)
     except SourceError as error:
-        detail = error.detail
-        if publication.form == "pdf" and "annex" in detail and not any(b.cells for b in publication.blocks):
-            detail = detail.removesuffix("; is the table missing?") + (
-                "; the PDF shows no table with ruling lines, and a table printed without borders "
-                "cannot be read from a PDF: give the page, the Word file, or a print with borders"
-            )
-        if publication.form == "text" or error.line is None:
-            if detail == error.detail:
-                raise
-            raise SourceError(detail, path=error.path, line=error.line) from None
+        if publication.form == "text":
+            raise
         # In a page, Word or PDF file the position counts paragraphs and table rows, not lines.
-        raise SourceError(detail, path=error.path, line=error.line, unit="paragraph") from None
+        detail = _without_rulings(error.detail, publication)
+        raise SourceError(detail, path=error.path, line=error.line, unit=unit) from None
     # The text the parser read, checked once its structure is known to be whole (a cut text is
     # named as cut, not by the half annotation the cut left).
     _check_artefacts(blocks, publication.form, inputs)

@@ -160,11 +160,11 @@ def pick_task_table(annexes: list[Annex], path: Path | str) -> tuple[Annex, list
             return annex, annexes[:index] + annexes[index + 1 :]
     if len(annexes) == 1 and not annexes[0].rows:
         raise SourceError(
-            f"the annex {_short(annexes[0].title)!r} has no table of tasks; is the table missing?",
+            f"the annex {shorten(annexes[0].title)!r} has no table of tasks; is the table missing?",
             path=path,
             line=annexes[0].at,
         )
-    titles = ", ".join(repr(_short(annex.title)) for annex in annexes)
+    titles = ", ".join(repr(shorten(annex.title)) for annex in annexes)
     raise SourceError(
         f"no annex is a task table (a header naming the tasks and the responsible units); found {titles}",
         path=path,
@@ -172,7 +172,7 @@ def pick_task_table(annexes: list[Annex], path: Path | str) -> tuple[Annex, list
     )
 
 
-def _short(text: str, width: int = 40) -> str:
+def shorten(text: str, width: int = 40) -> str:
     """A text quoted in a message, cut to ``width`` characters (a table read as one line can
     run to thousands)."""
     return text if len(text) <= width else text[:width] + "…"
@@ -198,12 +198,12 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
         cells = cells_of(block)
         if header is not None and cells == header:
             continue  # the header repeated on a later page
-        filled = [cell for cell in cells if cell]
-        # a row spanning the table (a category, a note) starts in its first column; a row whose
-        # first cell is empty is the rest of the row above, continued on the next page
-        spanning = bool(cells[0]) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
-        if spanning and NOTE.match(filled[0]):
+        if _note(cells) is not None:
             continue  # a note under the table: named by annex_notes
+        filled = [cell for cell in cells if cell]
+        # a row spanning the table (a category) starts in its first column; a row whose first
+        # cell is empty is the rest of the row above, continued on the next page
+        spanning = bool(cells[0]) and len(set(filled)) == 1 and not NUMBER_CELL.match(cells[0])
         if block.cells is None and len(cells) == 1 and "|" not in block.text and "\t" not in block.text:
             _bad_row(layout, cells, block, path)  # a paragraph inside the table
         if spanning and len(cells) != 2:
@@ -230,12 +230,13 @@ def read_annex(annex: Annex, path: Path | str) -> list[Task]:
 def annex_notes(annex: Annex) -> list[tuple[int, str]]:
     """The notes written as rows of the table (``注：…``, ``备注：…``, ``说明：…`` in one cell
     spanning it), which are no task: ``(line, text)`` for the build's warning."""
-    notes = []
-    for block in annex.rows:
-        filled = [cell for cell in cells_of(block) if cell]
-        if filled and len(set(filled)) == 1 and NOTE.match(filled[0]):
-            notes.append((block.at, filled[0]))
-    return notes
+    return [(block.at, note) for block in annex.rows if (note := _note(cells_of(block))) is not None]
+
+
+def _note(cells: list[str]) -> str | None:
+    """The note a row holds in one cell spanning the table (``注：…``), or ``None``."""
+    filled = {cell for cell in cells if cell}
+    return next(iter(filled)) if len(filled) == 1 and NOTE.match(next(iter(filled))) else None
 
 
 #: What a task's text ends with when it is a whole sentence (a closing quote or bracket may follow).

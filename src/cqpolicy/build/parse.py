@@ -20,7 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cqpolicy.build.annex import Annex, Task, UnitRef, annex_notes, pick_task_table, read_annex, split_units
+from cqpolicy.build.annex import (
+    Annex,
+    Task,
+    UnitRef,
+    annex_notes,
+    pick_task_table,
+    read_annex,
+    shorten,
+    split_units,
+)
 from cqpolicy.build.numerals import (
     DOC_NUMBER_PATTERN,
     canonical_number,
@@ -179,9 +188,9 @@ def parse_document(
         raise SourceError("the text has no content after normalisation", path=path)
 
     header, addressee_at, addressees = _read_header(src, path)
-    number, title = _parse_header(header, path, addressee_at, stated_number)
+    number, title, from_page = _parse_header(header, path, addressee_at, stated_number)
     warnings: list[str] = []
-    if not any(document_number(block.text) for block in header):
+    if from_page:
         warnings.append(
             f"the document's head shows no document number; {number} is the page's own (its 发文字号)"
         )
@@ -224,7 +233,7 @@ def parse_document(
         )
     tasks = read_annex(annex, path)
     warnings += [
-        f"the annex table's note {text[:40]!r} (line {at}) belongs to no task and is not in the tables; "
+        f"the annex table's note {shorten(text)!r} (line {at}) belongs to no task and is not in the tables; "
         "read it in the source"
         for at, text in annex_notes(annex)
     ]
@@ -286,8 +295,10 @@ def _read_header(src: _Lines, path: Path | str) -> tuple[list[Block], int, str]:
 
 
 def _parse_header(
-    header: list[Block], path: Path | str, before_line: int, stated: str | None = None
-) -> tuple[str, str]:
+    header: list[Block], path: Path | str, before_line: int, stated: str | None
+) -> tuple[str, str, bool]:
+    """The document number, the title, and whether the number is ``stated`` (the page's own),
+    standing in for a header that shows none."""
     number: str | None = None
     combined_title: str | None = None
     title_parts: list[str] = []
@@ -307,8 +318,7 @@ def _parse_header(
                 line=block.at,
             )
         number = found
-    number = number or stated
-    if number is None:
+    if number is None and stated is None:
         raise SourceError(
             "no document number (such as 渝府〔2022〕5号) in the header, and the page states none "
             "(发文字号); give the complete publication",
@@ -324,7 +334,10 @@ def _parse_header(
             path=path,
             line=header[0].at,
         )
-    return number, title
+    if number is not None:
+        return number, title, False
+    assert stated is not None  # refused above otherwise
+    return stated, title, True
 
 
 def _parse_notice(

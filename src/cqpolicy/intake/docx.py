@@ -36,6 +36,7 @@ from typing import Any
 from cqpolicy.errors import InputError
 from cqpolicy.intake import Block, Furniture, Reading
 from cqpolicy.intake.numbering import Numbering
+from cqpolicy.intake.numbering import w as _w
 
 #: Members a .docx may have, and the uncompressed bytes they may unpack to in all (the real
 #: policy: 60 KB in 12 members).
@@ -50,12 +51,7 @@ MAX_BLOCKS = 100_000
 MAX_COLUMNS = 64
 MAX_CELLS = 500_000
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-
-
-def _w(tag: str) -> str:
-    return f"{{{_W}}}{tag}"
 
 
 #: Subtrees of a paragraph whose text is not the paragraph's (properties, drawings, text boxes,

@@ -100,14 +100,12 @@ def decode_page(data: bytes, path: Path) -> tuple[str, str | None]:
     Raises:
         InputError: if the declared charset is unknown or the bytes are not in it.
     """
+    from cqpolicy.intake.text import utf8_or_gb18030
+
     charset = declared_charset(data)
     if charset is None:
         try:
-            return data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            pass
-        try:
-            text = data.decode("gb18030")
+            text, codec = utf8_or_gb18030(data)
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
             raise InputError(
@@ -116,6 +114,8 @@ def decode_page(data: bytes, path: Path) -> tuple[str, str | None]:
                 path=path,
                 line=line,
             ) from None
+        if codec == "utf-8":
+            return text, None
         return (
             text,
             "the page declares no charset and is not UTF-8: it was read as GB18030, as a browser set "

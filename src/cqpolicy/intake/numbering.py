@@ -19,18 +19,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+#: The WordprocessingML namespace (shared with :mod:`cqpolicy.intake.docx`, which reads the rest).
+W_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _LEVEL = re.compile(r"%([1-9])")
 _ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # fmt: skip
 
 
-def _w(tag: str) -> str:
-    return f"{{{_W}}}{tag}"
+def w(tag: str) -> str:
+    """A WordprocessingML element or attribute name, as lxml writes it (``{namespace}tag``)."""
+    return f"{{{W_NAMESPACE}}}{tag}"
 
 
 def _val(element: Any, default: str = "") -> str:
-    return str(element.get(_w("val"), default)) if element is not None else default
+    return str(element.get(w("val"), default)) if element is not None else default
 
 
 def chinese(n: int) -> str:
@@ -94,41 +96,41 @@ class Numbering:
         out = cls()
         if numbering is not None:
             abstract: dict[str, dict[int, _Level]] = {}
-            for element in numbering.iter(_w("abstractNum")):
+            for element in numbering.iter(w("abstractNum")):
                 abstract[_val_attr(element, "abstractNumId")] = _levels(element)
-            for element in numbering.iter(_w("num")):
-                levels = dict(abstract.get(_val(element.find(_w("abstractNumId"))), {}))
-                for override in element.iter(_w("lvlOverride")):
+            for element in numbering.iter(w("num")):
+                levels = dict(abstract.get(_val(element.find(w("abstractNumId"))), {}))
+                for override in element.iter(w("lvlOverride")):
                     ilvl = _int(_val_attr(override, "ilvl"))
-                    start = override.find(_w("startOverride"))
-                    if (lvl := override.find(_w("lvl"))) is not None:
+                    start = override.find(w("startOverride"))
+                    if (lvl := override.find(w("lvl"))) is not None:
                         levels.update(_levels_of([lvl]))
                     if start is not None and ilvl in levels:
                         old = levels[ilvl]
                         levels[ilvl] = _Level(old.fmt, old.text, _int(_val(start), 1))
                 out.lists[_val_attr(element, "numId")] = levels
         if styles is not None:
-            for style in styles.iter(_w("style")):
-                num_pr = style.find(f"{_w('pPr')}/{_w('numPr')}")
+            for style in styles.iter(w("style")):
+                num_pr = style.find(f"{w('pPr')}/{w('numPr')}")
                 if num_pr is not None:
-                    num_id = _val(num_pr.find(_w("numId")))
-                    out.styles[str(style.get(_w("styleId"), ""))] = (
+                    num_id = _val(num_pr.find(w("numId")))
+                    out.styles[str(style.get(w("styleId"), ""))] = (
                         num_id,
-                        _int(_val(num_pr.find(_w("ilvl")))),
+                        _int(_val(num_pr.find(w("ilvl")))),
                     )
         return out
 
     def label(self, paragraph: Any) -> str:
         """The number Word shows before ``paragraph`` (advancing its list's counter), or ``""``."""
-        properties = paragraph.find(_w("pPr"))
+        properties = paragraph.find(w("pPr"))
         if properties is None:
             return ""
-        num_pr = properties.find(_w("numPr"))
+        num_pr = properties.find(w("numPr"))
         if num_pr is not None:
-            num_id = _val(num_pr.find(_w("numId")))
-            ilvl = _int(_val(num_pr.find(_w("ilvl"))))
+            num_id = _val(num_pr.find(w("numId")))
+            ilvl = _int(_val(num_pr.find(w("ilvl"))))
         else:
-            style = _val(properties.find(_w("pStyle")))
+            style = _val(properties.find(w("pStyle")))
             if style not in self.styles:
                 return ""
             num_id, ilvl = self.styles[style]
@@ -153,7 +155,7 @@ class Numbering:
 
 
 def _val_attr(element: Any, name: str) -> str:
-    return str(element.get(_w(name), ""))
+    return str(element.get(w(name), ""))
 
 
 def _int(text: str, default: int = 0) -> int:
@@ -161,15 +163,15 @@ def _int(text: str, default: int = 0) -> int:
 
 
 def _levels(abstract: Any) -> dict[int, _Level]:
-    return _levels_of(abstract.iter(_w("lvl")))
+    return _levels_of(abstract.iter(w("lvl")))
 
 
 def _levels_of(elements: Any) -> dict[int, _Level]:
     out = {}
     for lvl in elements:
         out[_int(_val_attr(lvl, "ilvl"))] = _Level(
-            fmt=_val(lvl.find(_w("numFmt")), "decimal"),
-            text=_val(lvl.find(_w("lvlText")), ""),
-            start=_int(_val(lvl.find(_w("start"))), 1),
+            fmt=_val(lvl.find(w("numFmt")), "decimal"),
+            text=_val(lvl.find(w("lvlText")), ""),
+            start=_int(_val(lvl.find(w("start"))), 1),
         )
     return out

@@ -108,6 +108,16 @@ class _Item:
     first_unit: float = 0.0
 
 
+@dataclass
+class _Page:
+    """What a page gives before its text is made paragraphs: its table rows as items, its text
+    lines outside the tables, and its width (pages of one width share a text column)."""
+
+    rows: list[_Item]
+    lines: list[dict[str, Any]]
+    width: float
+
+
 def read_pdf(data: bytes, path: Path) -> Reading:
     """The PDF's paragraphs and table rows in reading order, and the furniture dropped.
 
@@ -122,8 +132,7 @@ def read_pdf(data: bytes, path: Path) -> Reading:
     # pdfminer logs every font it cannot fully describe (a browser's print has hundreds); the
     # reader's own findings are what the user needs.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    pages: list[list[_Item]] = []
-    read: list[tuple[list[_Item], list[dict[str, Any]], float, float]] = []
+    read: list[_Page] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             check_costs(pdf.doc, path)
@@ -131,12 +140,10 @@ def read_pdf(data: bytes, path: Path) -> Reading:
                 raise InputError(f"the PDF has {len(pdf.pages)} pages, more than {MAX_PAGES}", path=path)
             chars = 0
             radicals: dict[str, str] = {}
-            width = 0.0
             for number, page in enumerate(pdf.pages, start=1):
                 chars += len(page.chars)
                 read_radicals(page.chars, radicals)
-                read.append(_page_items(number, page))
-                width = max(width, float(page.width))
+                read.append(_read_page(number, page))
                 page.flush_cache()
     except InputError:
         raise
@@ -151,14 +158,12 @@ def read_pdf(data: bytes, path: Path) -> Reading:
             path=path,
         )
     columns, shared = _columns(read)
-    for number, ((items_, lines, height, page_width), (left, right)) in enumerate(
-        zip(read, columns, strict=True), start=1
-    ):
-        middle = sum(shared[page_width]) / 2
-        page_items = [*items_, *_paragraphs(number, lines, height, left, right, middle)]
-        page_items.sort(key=lambda item: item.top)
-        pages.append(page_items)
-    _mark_running(pages, [page_width for _, _, _, page_width in read])
+    pages: list[list[_Item]] = []
+    for number, (part, (left, right)) in enumerate(zip(read, columns, strict=True), start=1):
+        middle = sum(shared[part.width]) / 2
+        found = [*part.rows, *_paragraphs(number, part.lines, left, right, middle)]
+        pages.append(sorted(found, key=lambda item: item.top))
+    _mark_running(pages, [part.width for part in read])
     items = [item for page in pages for item in _rejoin(page)]
     _mark_header_rows(items)
     _mark_extent(items)
@@ -312,8 +317,8 @@ def _inflated_size(stream: Any, path: Path) -> int:
     return size * (8 if len(filters) > 1 else 1)
 
 
-def _page_items(number: int, page: Any) -> tuple[list[_Item], list[dict[str, Any]], float, float]:
-    """The page's table rows as items, its text lines outside the tables, its height and width."""
+def _read_page(number: int, page: Any) -> _Page:
+    """The page's table rows as items, its text lines outside the tables, and its width."""
     # A ruled box of one column (a page frame, a bordered content area) is not a table: its text
     # is read as lines.
     edges = _rulings(page)
@@ -350,12 +355,10 @@ def _page_items(number: int, page: Any) -> tuple[list[_Item], list[dict[str, Any
 
     lines = page.filter(outside).extract_text_lines(keep_blank_chars=False, x_tolerance=1.5)
     lines = [line for line in lines if tidy(line["text"])]
-    return items, lines, float(page.height), round(float(page.width))
+    return _Page(items, lines, round(float(page.width)))
 
 
-def _columns(
-    read: list[tuple[list[_Item], list[dict[str, Any]], float, float]],
-) -> tuple[list[tuple[float, float]], dict[float, tuple[float, float]]]:
+def _columns(read: list[_Page]) -> tuple[list[tuple[float, float]], dict[float, tuple[float, float]]]:
     """Each page's text column (its left and right edges), and the document's for each page width.
 
     The leftmost place where a fair share of full lines start (a page's chrome, a logo or a
@@ -367,19 +370,20 @@ def _columns(
     document (a summary) takes the document's.
     """
     bodies = [
-        lines[_EDGE_LINES:-_EDGE_LINES] if len(lines) > 2 * _EDGE_LINES else lines for _, lines, _, _ in read
+        page.lines[_EDGE_LINES:-_EDGE_LINES] if len(page.lines) > 2 * _EDGE_LINES else page.lines
+        for page in read
     ]
     by_width: dict[float, list[dict[str, Any]]] = {}
-    for (_, _, _, width), body in zip(read, bodies, strict=True):
-        by_width.setdefault(width, []).extend(body)
+    for page, body in zip(read, bodies, strict=True):
+        by_width.setdefault(page.width, []).extend(body)
     shared = {width: _column(lines, width) for width, lines in by_width.items()}
     out = []
-    for (_, _, _, width), body in zip(read, bodies, strict=True):
+    for page, body in zip(read, bodies, strict=True):
         full = _full(body)
-        at_shared = sum(abs(line["x0"] - shared[width][0]) <= 2 for line in full)
+        at_shared = sum(abs(line["x0"] - shared[page.width][0]) <= 2 for line in full)
         # a page keeps a column of its own where the document's column has no lines on it
         own = len(full) >= _OWN_COLUMN_LINES and at_shared < 2
-        out.append(_column(body, width) if own else shared[width])
+        out.append(_column(body, page.width) if own else shared[page.width])
     return out, shared
 
 
@@ -471,7 +475,7 @@ def _open_edges(page: Any, edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _paragraphs(
-    number: int, lines: list[dict[str, Any]], height: float, left: float, right: float, middle: float
+    number: int, lines: list[dict[str, Any]], left: float, right: float, middle: float
 ) -> list[_Item]:
     """Join a page's text lines into paragraphs; the first and last lines stay alone.
 
@@ -596,7 +600,7 @@ def _char_size(line: dict[str, Any]) -> float:
     return float(line["bottom"] - line["top"]) or 10.0
 
 
-def _mark_running(pages: list[list[_Item]], widths: list[float] | None = None) -> None:
+def _mark_running(pages: list[list[_Item]], widths: list[float]) -> None:
     """Mark the running headers, footers and page numbers: edge lines that recur on other pages.
 
     A running line stands on most pages (all but a first page set apart, say): one that recurs
@@ -606,7 +610,6 @@ def _mark_running(pages: list[list[_Item]], widths: list[float] | None = None) -
     """
     if len(pages) < 2:
         return
-    widths = widths or [0.0] * len(pages)
     alike = Counter(widths)
     candidates: list[tuple[_Item, str, bool]] = []
     for page in pages:
@@ -714,7 +717,7 @@ def _mark_extent(items: list[_Item]) -> None:
             item.why = "before the document (the page's navigation and metadata)"
 
 
-def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> list[_Item]:
+def _join_across_pages(items: list[_Item], notes: list[str]) -> list[_Item]:
     """Join a table row or a paragraph continued on the next page to where it started.
 
     A cell merged down over rows that a page break splits is printed once, on the first page
@@ -745,15 +748,13 @@ def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> li
             if id(item) in heads and len(item.cells) == len(previous.cells):
                 carried = [c for c in heads[id(item)] if previous.cells[c]]
                 if carried:
-                    before = item.covered or (False,) * len(item.cells)
-                    item.covered = tuple(c in carried or old for c, old in enumerate(before))
-                    if notes is not None:
-                        plural = "s" if len(carried) > 1 else ""
-                        notes.append(
-                            f"read the empty cell{plural} of row {item.cells[0]} at the head of page "
-                            f"{item.page} as the cell merged down from the row above (a cell merged "
-                            "across a page break is printed once); check the result against the file"
-                        )
+                    item.covered = tuple(c in carried or old for c, old in enumerate(_covered(item)))
+                    plural = "s" if len(carried) > 1 else ""
+                    notes.append(
+                        f"read the empty cell{plural} of row {item.cells[0]} at the head of page "
+                        f"{item.page} as the cell merged down from the row above (a cell merged "
+                        "across a page break is printed once); check the result against the file"
+                    )
             if any(item.covered) and len(item.cells) == len(previous.cells):
                 # a cell merged down from above stands in every row it covers
                 cells = tuple(
@@ -770,9 +771,11 @@ def _join_across_pages(items: list[_Item], notes: list[str] | None = None) -> li
             # the page's last line reached the margin, or stopped where the next page's first
             # word could not have stood
             and (previous.full or item.first_unit > previous.room)
-            and (by_indent or not previous.text.endswith(_SENTENCE_ENDS))
-            # a heading set in another font after a sentence's end starts a paragraph of its own
-            and (item.font == previous.last_font or not previous.text.endswith(_SENTENCE_ENDS))
+            # after a sentence's end, only where paragraphs are told by their indent, and not
+            # into a heading set in another font
+            and (
+                not previous.text.endswith(_SENTENCE_ENDS) or (by_indent and item.font == previous.last_font)
+            )
         ):
             previous.text += item.text  # a paragraph that goes on on the next page
             previous.full, previous.page = item.full, item.page
@@ -790,26 +793,22 @@ def _page_head_rows(items: list[_Item]) -> dict[int, list[int]]:
         return {}
     width = len(rows[0].cells or ())
     at_head = {id(row) for before, row in itertools.pairwise(rows) if row.page > before.page}
-    empty_elsewhere: set[int] = set()
-    for row in rows:
-        cells = row.cells or ()
-        covered = row.covered or (False,) * len(cells)
-        if len(cells) != width:
-            continue
-        for c in range(1, width):
-            if not cells[c] and not covered[c] and id(row) not in at_head:
-                empty_elsewhere.add(c)
-    out = {}
-    for row in rows:
-        cells = row.cells or ()
-        covered = row.covered or (False,) * len(cells)
-        if id(row) in at_head and row is not rows[0] and len(cells) == width:
-            columns = [
-                c for c in range(1, width) if not cells[c] and not covered[c] and c not in empty_elsewhere
-            ]
-            if columns:
-                out[id(row)] = columns
-    return out
+    empty = {
+        id(row): {c for c in range(1, width) if not row.cells[c] and not _covered(row)[c]}
+        for row in rows
+        if row.cells and len(row.cells) == width
+    }
+    elsewhere = set().union(*(columns for key, columns in empty.items() if key not in at_head))
+    return {
+        key: sorted(columns - elsewhere)
+        for key, columns in empty.items()
+        if key in at_head and columns - elsewhere
+    }
+
+
+def _covered(item: _Item) -> tuple[bool, ...]:
+    """Which of the row's cells are covered by a cell merged from above (none, when not said)."""
+    return item.covered or (False,) * len(item.cells or ())
 
 
 def _continues(previous: _Item, item: _Item) -> bool:

@@ -53,18 +53,22 @@ def _strip(text: str) -> str:
 _LABEL_CELL = re.compile(
     r"^(?P<label>[\u4e00-\u9fff][\u4e00-\u9fff \t\u3000\xa0]{0,9})[ \t\u3000\xa0]*[：:]$"
 )
-_KNOWN = {label for label in METADATA_LABELS}
+_KNOWN = frozenset(METADATA_LABELS)
 _CELL_SPLIT = re.compile(r"[ \t\u3000\xa0]*[|｜\t][ \t\u3000\xa0]*")
+
+
+def _squeeze(text: str) -> str:
+    """The text without its spaces (``索 引 号`` → ``索引号``)."""
+    return re.sub(r"[ \t\u3000\xa0]", "", text)
 
 
 def _label_of(cell: str) -> str | None:
     """The label a cell holds alone (``索 引 号：``, ``文件类型：``, or a known label without a
     colon, as a ``<th>`` shows it), or ``None``."""
-    squeezed = re.sub(r"[ \t\u3000\xa0]", "", cell)
-    if squeezed.rstrip("：:") in _KNOWN:
-        return squeezed.rstrip("：:")
+    if (bare := _squeeze(cell).rstrip("：:")) in _KNOWN:
+        return bare
     if match := _LABEL_CELL.match(cell):
-        return re.sub(r"[ \t\u3000\xa0]", "", match["label"])
+        return _squeeze(match["label"])
     return None
 
 
@@ -103,7 +107,7 @@ def metadata_pairs(block: Block) -> list[tuple[str, str]] | None:
     for part, following in zip(parts, [*parts[1:], None], strict=True):
         end = following.start() if following is not None else len(text)
         value = _strip(text[part.end() : end].replace("\t", " "))
-        label = re.sub(r"[ \t\u3000\xa0]", "", part["label"])
+        label = _squeeze(part["label"])
         found.append((label, re.sub(r"\s+", " ", value)))
     return found
 
@@ -118,11 +122,12 @@ def metadata_from(blocks: Iterable[Block]) -> dict[str, str]:
     """
     metadata: dict[str, str] = {}
     listed = list(blocks)
-    for n, block in enumerate(listed):
-        pairs = metadata_pairs(block) or []
+    read = [metadata_pairs(block) for block in listed]
+    for n, found in enumerate(read):
+        pairs = found or []
         if len(pairs) == 1 and not pairs[0][1] and n + 1 < len(listed):
             following = listed[n + 1]
-            if metadata_pairs(following) is None and following.cells is None:
+            if read[n + 1] is None and following.cells is None:
                 pairs = [(pairs[0][0], re.sub(r"\s+", " ", _strip(following.text)))]
         for label, value in pairs:
             if value:

@@ -25,6 +25,19 @@ from cqpolicy.errors import InputError
 from cqpolicy.intake import Block, Reading
 
 
+def utf8_or_gb18030(data: bytes) -> tuple[str, str]:
+    """The bytes decoded as UTF-8, or else as GB18030 (what Chinese text that is not UTF-8 is
+    in), and the codec used.
+
+    Raises:
+        UnicodeDecodeError: the bytes are neither (the GB18030 error, where it stopped).
+    """
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030"), "gb18030"
+
+
 def decode(data: bytes, path: Path | str) -> str:
     """Decode text bytes: UTF-8 (BOM optional), else GB18030; newlines become LF.
 
@@ -38,17 +51,14 @@ def decode(data: bytes, path: Path | str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("the file is UTF-16; save it as UTF-8 or GB18030 and build again", path=path)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            raise InputError(
-                "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 and build again",
-                path=path,
-                line=line,
-            ) from None
+        text, _ = utf8_or_gb18030(data)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            "the file is neither UTF-8 nor GB18030 text; save it as UTF-8 and build again",
+            path=path,
+            line=line,
+        ) from None
     if "\x00" in text:
         raise InputError("the file contains NUL bytes and is not a text file", path=path)
     return text.replace("\r\n", "\n").replace("\r", "\n")
